@@ -1,0 +1,51 @@
+/** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
+import { EXPLAIN_HELP, explainCommand } from './explain.js';
+import { EnvironmentError, UsageError } from './usage-error.js';
+
+export type CommandResult = { out: string; code: number };
+type Command = (argv: readonly string[]) => CommandResult | Promise<CommandResult>;
+
+const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
+  explain: {
+    run: explainCommand,
+    help: EXPLAIN_HELP,
+    summary: 'one io_setup call through the model, step by step',
+  },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return [
+    'usage: aiospec COMMAND [flags]   (aiospec COMMAND --help for its flags)',
+    '',
+    ...rows,
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`aiospec: unknown command "${name}"\n${usage()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${cmd.help}\n`);
+    return 0;
+  }
+  try {
+    const { out, code } = await cmd.run(rest);
+    if (out) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof EnvironmentError) {
+      process.stderr.write(`aiospec ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * fast-check arbitraries for nr_events: the whole u32 range, weighted to the
+ * values where the kernel's arithmetic changes behaviour.
+ */
+import fc from 'fast-check';
+import { INTERNAL_LIMIT_NE, U32_MAX } from '../../model/index.js';
+
+/** nr_events where the ring grows by one page: ne+3 events crossing k*S/32 (ne is always even). */
+export function pageEdges(
+  pageSize: number,
+  pages: readonly number[] = [1, 2, 3, 8, 64, 1025],
+): number[] {
+  const perPage = pageSize / 64;
+  return pages.flatMap((k) => [k * perPage - 2, k * perPage - 1]).filter((n) => n > 0);
+}
+
+/** The values every run should try: 0, 1, the 4*C floor, page edges, the internal limit, the u32 wrap. */
+export function edgeValues(cpus: number, pageSize: number): number[] {
+  const floor = 4 * cpus;
+  const halfLimit = INTERNAL_LIMIT_NE / 2; // 0x400000
+  const values = [
+    0,
+    1,
+    2,
+    floor - 1,
+    floor,
+    floor + 1,
+    65535,
+    65536,
+    65537,
+    halfLimit - 1,
+    halfLimit,
+    halfLimit + 1,
+    0x7fff_ffff,
+    0x8000_0000,
+    0x8000_0001,
+    0x8000_0002,
+    0x8000_0000 + halfLimit - 1,
+    0x8000_0000 + halfLimit,
+    0x8000_0000 + halfLimit + 1,
+    0xffff_fc18, // -1000, libaio harness 2.t
+    U32_MAX - 1,
+    U32_MAX, // -1, LTP io_setup01
+    ...pageEdges(pageSize),
+  ];
+  return [...new Set(values.filter((v) => v >= 0 && v <= U32_MAX))].sort((a, b) => a - b);
+}
+
+/** Any u32, mostly near the edges, often small, sometimes anywhere. */
+export function nrEventsArb(cpus: number, pageSize: number): fc.Arbitrary<number> {
+  const edges = edgeValues(cpus, pageSize);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...edges) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(...edges)
+        .chain((e) => fc.integer({ min: Math.max(0, e - 3), max: Math.min(U32_MAX, e + 3) })),
+    },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 2048 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: U32_MAX }) },
+  );
+}
+
+/** Any u64, weighted to 0, small values, the 2^53 boundary and the top of the range. */
+export function u64Arb(): fc.Arbitrary<bigint> {
+  const top = (1n << 64n) - 1n;
+  return fc.oneof(
+    fc.constantFrom(
+      0n,
+      1n,
+      65535n,
+      65536n,
+      65537n,
+      (1n << 53n) - 1n,
+      1n << 53n,
+      (1n << 53n) + 1n,
+      top - 1n,
+      top,
+      1n << 63n,
+    ),
+    fc.bigInt({ min: 0n, max: 1n << 32n }),
+    fc.bigInt({ min: 0n, max: top }),
+  );
+}

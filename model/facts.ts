@@ -1,0 +1,80 @@
+/**
+ * Everything an io_setup rule may look at, computed once per call with the
+ * kernel's own integer widths. Rules are then one-line predicates over these.
+ */
+import { type CtxKind, type CtxTraits, ctxTraits } from './ctx-kinds.js';
+import type { Environment } from './env.js';
+import { chargeOf, limitOf, type Profile, profile } from './profiles.js';
+import { gvisorRingGeometry, linuxRingGeometry, type RingGeometry } from './ring.js';
+import { lowestFreeSlot, type ProcessState } from './state.js';
+import { addU64, maxU32, mulU32 } from './u32.js';
+
+/**
+ * ioctx_alloc(): `if (nr_events > (0x10000000U / sizeof(struct io_event))) return -EINVAL`
+ * with sizeof(struct io_event) = 32, i.e. ne > 0x800000 (nr_events > 4,194,304 for C <= 524,288).
+ */
+export const INTERNAL_LIMIT_NE = 0x1000_0000 / 32;
+
+export interface SetupCall {
+  readonly nrEvents: number;
+  readonly ctx: CtxKind;
+}
+
+export interface SetupFacts {
+  readonly env: Environment;
+  readonly profile: Profile;
+  readonly call: SetupCall;
+  readonly ctx: CtxTraits;
+  /** num_possible_cpus() * 4 (u32). */
+  readonly floor: number;
+  /** ne = 2 * max(nr_events, 4*C), computed in u32 as the kernel does. */
+  readonly ne: number;
+  /** Whether the doubling passed 2^32 and wrapped. */
+  readonly neWrapped: boolean;
+  /** What a success adds to aio-nr (0 where the kernel keeps no aio-nr). */
+  readonly charge: bigint;
+  /** aio-max-nr times the profile's factor (u64); null without accounting. */
+  readonly limit: bigint | null;
+  /** aio-nr when the call starts. */
+  readonly aioNr: bigint | null;
+  /** aio_nr + charge in u64, and whether that addition wrapped. */
+  readonly sum: bigint | null;
+  readonly sumWrapped: boolean;
+  /** The ring this call would map. */
+  readonly ring: RingGeometry;
+  /** Address space the process may still map, after its live rings; null = unlimited. */
+  readonly asLeft: bigint | null;
+  /** Every slot of the context table is taken, so ioctx_add_table() must allocate a bigger one. */
+  readonly tableFull: boolean;
+}
+
+export function setupFacts(env: Environment, state: ProcessState, call: SetupCall): SetupFacts {
+  const prof = profile(env.profile);
+  const floor = mulU32(env.possibleCpus, 4);
+  const doubled = 2 * maxU32(call.nrEvents, floor);
+  const ne = doubled >>> 0;
+  const acct = prof.accounting;
+  const charge = acct ? chargeOf(acct, call.nrEvents, ne) : 0n;
+  const limit = acct ? limitOf(acct, env.aioMaxNr) : null;
+  const aioNr = acct ? (state.aioNr ?? env.aioNr) : null;
+  const sum = aioNr === null ? null : addU64(aioNr, charge);
+  const ring =
+    prof.ring === 'linux' ? linuxRingGeometry(ne, env.pageSize) : gvisorRingGeometry(env.pageSize);
+  return {
+    env,
+    profile: prof,
+    call,
+    ctx: ctxTraits(call.ctx),
+    floor,
+    ne,
+    neWrapped: doubled > ne,
+    charge,
+    limit,
+    aioNr,
+    sum,
+    sumWrapped: sum !== null && aioNr !== null && sum < aioNr,
+    ring,
+    asLeft: env.asHeadroom === null ? null : env.asHeadroom - state.ringBytes,
+    tableFull: lowestFreeSlot(state) < 0,
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * aiospec's reference model of Linux io_setup(2) and io_destroy(2).
+ * Pure TypeScript with no imports outside this folder: it runs in Node and in a browser.
+ */
+export * from './ctx-kinds.js';
+export * from './env.js';
+export * from './errno.js';
+export * from './facts.js';
+export * from './io-destroy.js';
+export * from './io-setup.js';
+export * from './memory.js';
+export * from './profiles.js';
+export * from './ring.js';
+export * from './rules/io-destroy-rules.js';
+export * from './rules/io-setup-rules.js';
+export * from './rules/rule.js';
+export * from './state.js';
+export * from './u32.js';

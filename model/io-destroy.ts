@@ -1,0 +1,120 @@
+/**
+ * io_destroy(ctx_id): decide, then commit. The argument is an address; what
+ * the kernel reads there comes from the model's rings or, for memory the model
+ * does not own, from the caller's description of it.
+ */
+import type { Environment } from './env.js';
+import { type ErrnoName, errnoNumber } from './errno.js';
+import { readU32, type U32Read } from './memory.js';
+import { type Profile, profile } from './profiles.js';
+import { DESTROY_RULES, type DestroyRuleId } from './rules/io-destroy-rules.js';
+import { decide } from './rules/rule.js';
+import { contextAt, type LiveContext, type ProcessState, removeContext } from './state.js';
+import { aioNrSub } from './u32.js';
+
+export interface DestroyCall {
+  /** The aio_context_t passed to io_destroy. */
+  readonly handle: bigint;
+  /** What a read at `handle` sees when no live ring covers it (default: unreadable). */
+  readonly memory?: U32Read;
+}
+
+export interface DestroyFacts {
+  readonly env: Environment;
+  readonly profile: Profile;
+  readonly handle: bigint;
+  /** What get_user(id, &ring->id) reads (Linux) / isValidAddr reads (gVisor). */
+  readonly read: U32Read;
+  readonly tableSize: number;
+  /** table[id] when the id read is a slot of the table. */
+  readonly slotContext: LiveContext | undefined;
+  /** The live context whose handle is exactly the argument. */
+  readonly target: LiveContext | undefined;
+}
+
+export interface DestroyOutcome {
+  readonly call: DestroyCall;
+  readonly ret: number;
+  readonly errno: ErrnoName | null;
+  readonly rule: DestroyRuleId;
+  readonly trail: readonly DestroyRuleId[];
+  /** The context destroyed, on success. */
+  readonly destroyed: LiveContext | null;
+  readonly aioNrAfter: bigint | null;
+  /** gVisor unmaps one page at a readable page-aligned argument, context or not. */
+  readonly unmapsPage: boolean;
+  readonly facts: DestroyFacts;
+}
+
+export function destroyFacts(
+  env: Environment,
+  state: ProcessState,
+  call: DestroyCall,
+): DestroyFacts {
+  const read = readU32(state, call.handle, call.memory);
+  const slotContext =
+    read.readable && read.u32 < state.tableSize ? state.slots[read.u32] : undefined;
+  return {
+    env,
+    profile: profile(env.profile),
+    handle: call.handle,
+    read,
+    tableSize: state.tableSize,
+    slotContext,
+    target: contextAt(state, call.handle),
+  };
+}
+
+export function decideIoDestroy(
+  env: Environment,
+  state: ProcessState,
+  call: DestroyCall,
+): DestroyOutcome {
+  const facts = destroyFacts(env, state, call);
+  const { rule, trail } = decide(DESTROY_RULES, facts.profile.destroyRules, facts);
+  const errno = DESTROY_RULES[rule].errno as ErrnoName | null;
+  const destroyed = rule === 'destroy.ok' ? (facts.target ?? null) : null;
+  const gvisor = facts.profile.ring === 'gvisor-zero-page';
+  return {
+    call,
+    ret: errno === null ? 0 : -errnoNumber(errno),
+    errno,
+    rule,
+    trail,
+    destroyed,
+    aioNrAfter:
+      state.aioNr === null
+        ? null
+        : destroyed
+          ? aioNrSub(state.aioNr, destroyed.charge)
+          : state.aioNr,
+    unmapsPage: gvisor && facts.read.readable && call.handle % BigInt(env.pageSize) === 0n,
+    facts,
+  };
+}
+
+export function commitIoDestroy(state: ProcessState, outcome: DestroyOutcome): void {
+  if (outcome.destroyed) removeContext(state, outcome.destroyed, outcome.facts.profile.slotIds);
+  state.aioNr = outcome.aioNrAfter;
+}
+
+export function ioDestroy(
+  env: Environment,
+  state: ProcessState,
+  call: DestroyCall,
+): DestroyOutcome {
+  const outcome = decideIoDestroy(env, state, call);
+  commitIoDestroy(state, outcome);
+  return outcome;
+}
+
+/**
+ * Userspace overwrites ring->id of a live context (a "clobber"). Returns
+ * whether the write lands: gVisor maps its ring read-only.
+ */
+export function clobberRingId(state: ProcessState, handle: bigint, id: number): boolean {
+  const ctx = contextAt(state, handle);
+  if (!ctx?.ringWritable) return false;
+  ctx.header = { ...ctx.header, id: id >>> 0 };
+  return true;
+}

@@ -1,0 +1,118 @@
+/**
+ * io_setup(nr_events, ctx_idp): decide the outcome of one call from the
+ * environment and the process state, then (separately) commit it.
+ */
+import type { Environment } from './env.js';
+import type { ErrnoName } from './errno.js';
+import { errnoNumber } from './errno.js';
+import { type SetupCall, type SetupFacts, setupFacts } from './facts.js';
+import { linuxRingHeader, type RingGeometry, type RingHeader, ZERO_HEADER } from './ring.js';
+import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
+import { decide } from './rules/rule.js';
+import {
+  addContext,
+  type LiveContext,
+  type ProcessState,
+  placeContext,
+  takeSyntheticAddress,
+} from './state.js';
+import { addU64 } from './u32.js';
+
+/** The ring as the caller can observe it after a successful call. */
+export interface RingView extends RingGeometry {
+  readonly header: RingHeader;
+}
+
+export interface SetupOutcome {
+  readonly call: SetupCall;
+  /** The raw syscall result: 0 or -errno (libaio's io_setup() returns this too). */
+  readonly ret: number;
+  readonly errno: ErrnoName | null;
+  readonly rule: SetupRuleId;
+  readonly trail: readonly SetupRuleId[];
+  /** Whether *ctx_idp holds the new handle afterwards (otherwise it is left as it was). */
+  readonly ctxWritten: boolean;
+  /** The mapped ring on success; null otherwise (the EFAULT-on-write ring is unmapped again). */
+  readonly ring: RingView | null;
+  /** The table slot of the new context (ring->id); null on failure or where there is no table. */
+  readonly slot: number | null;
+  readonly aioNrBefore: bigint | null;
+  readonly aioNrAfter: bigint | null;
+  /** Slots in the context table afterwards (it can grow even when the call fails at the final write). */
+  readonly tableSizeAfter: number;
+  readonly facts: SetupFacts;
+}
+
+function errnoOf(rule: SetupRuleId, env: Environment): ErrnoName | null {
+  const e = SETUP_RULES[rule].errno;
+  if (e === 'filter') return env.seccomp.action === 'errno' ? env.seccomp.errno : null;
+  return e;
+}
+
+/** Decide io_setup(call) in `state` without changing it. */
+export function decideIoSetup(
+  env: Environment,
+  state: ProcessState,
+  call: SetupCall,
+): SetupOutcome {
+  const facts = setupFacts(env, state, call);
+  const { rule, trail } = decide(SETUP_RULES, facts.profile.setupRules, facts);
+  const errno = errnoOf(rule, env);
+  const ok = rule === 'setup.ok';
+  const slotted = facts.profile.slotIds;
+  // The context reaches the table only on these two paths (the write fault tears it down again).
+  const placed = (ok || rule === 'setup.ctx-write-fault') && slotted ? placeContext(state) : null;
+  const header = !ok ? null : slotted ? linuxRingHeader(placed!.slot, facts.ring) : ZERO_HEADER;
+  return {
+    call,
+    ret: errno === null ? 0 : -errnoNumber(errno),
+    errno,
+    rule,
+    trail,
+    ctxWritten: ok,
+    ring: header ? { ...facts.ring, header } : null,
+    slot: ok && placed ? placed.slot : null,
+    aioNrBefore: facts.aioNr,
+    aioNrAfter: ok && facts.sum !== null ? facts.sum : facts.aioNr,
+    tableSizeAfter: placed ? placed.tableSize : state.tableSize,
+    facts,
+  };
+}
+
+/**
+ * Apply a decided outcome to the state. `handle` is the ring address the kernel
+ * chose (a differential run passes the real one); model-only runs get a
+ * synthetic top-down address. Returns the new context on success.
+ */
+export function commitIoSetup(
+  state: ProcessState,
+  outcome: SetupOutcome,
+  handle?: bigint,
+): LiveContext | null {
+  state.tableSize = outcome.tableSizeAfter;
+  if (outcome.ring === null) return null;
+  const ctx: LiveContext = {
+    slot: outcome.slot ?? 0,
+    handle: handle ?? takeSyntheticAddress(state, outcome.ring.bytes),
+    nrEvents: outcome.call.nrEvents,
+    charge: outcome.facts.charge,
+    ring: { pages: outcome.ring.pages, bytes: outcome.ring.bytes, nr: outcome.ring.nr },
+    header: outcome.ring.header,
+    ringWritable: outcome.facts.profile.ring === 'linux',
+  };
+  addContext(state, ctx, outcome.slot !== null);
+  if (state.aioNr !== null) state.aioNr = addU64(state.aioNr, ctx.charge);
+  return ctx;
+}
+
+/** Decide and commit in one step. */
+export function ioSetup(
+  env: Environment,
+  state: ProcessState,
+  call: SetupCall,
+  handle?: bigint,
+): SetupOutcome {
+  const outcome = decideIoSetup(env, state, call);
+  commitIoSetup(state, outcome, handle);
+  return outcome;
+}
