@@ -1,0 +1,168 @@
+/**
+ * The model's copy of one worker process. Every step the worker executes is
+ * decided by the model first (from the state the worker is in) and then the
+ * model follows what really happened, so that later steps are judged from the
+ * real state even after a divergence.
+ */
+import {
+  addContext,
+  type CtxKind,
+  clobberRingId,
+  commitIoDestroy,
+  commitIoSetup,
+  type DestroyOutcome,
+  decideIoDestroy,
+  decideIoSetup,
+  type Environment,
+  gvisorRingGeometry,
+  linuxRingGeometry,
+  newProcessState,
+  type ProcessState,
+  profile,
+  removeContext,
+  type SetupOutcome,
+  type U32Read,
+  ZERO_HEADER,
+} from '../../model/index.js';
+import type { DestroyResult, SetupResult } from '../../real/protocol.js';
+import {
+  type DestroyObs,
+  type Difference,
+  diffObs,
+  modelDestroyObs,
+  modelSetupObs,
+  parseU64,
+  realDestroyObs,
+  realSetupObs,
+  type SetupObs,
+} from '../observe.js';
+
+export interface Judged<O> {
+  readonly model: O;
+  readonly real: O;
+  readonly diffs: readonly Difference[];
+  /** aio-nr before the call was not what this process alone explains: someone else changed it. */
+  readonly moved: boolean;
+}
+
+export class Mirror {
+  readonly state: ProcessState;
+  /** Model handle of each worker ref (the real address; the model keeps the kernel's addresses). */
+  private readonly refs = new Map<number, bigint>();
+
+  constructor(readonly env: Environment) {
+    this.state = newProcessState(env);
+  }
+
+  /** Align the model's aio-nr with the kernel's before a call; report whether it had moved. */
+  private sync(before: bigint | null): boolean {
+    if (before === null || this.state.aioNr === null) return false;
+    const moved = before !== this.state.aioNr;
+    this.state.aioNr = before;
+    return moved;
+  }
+
+  predictSetup(nr: number, ctx: CtxKind, env: Environment = this.env): SetupOutcome {
+    return decideIoSetup(env, this.state, { nrEvents: nr, ctx });
+  }
+
+  /** Judge a real io_setup against the model and follow it. `env` may differ per step (RLIMIT_AS). */
+  setup(
+    nr: number,
+    ctx: CtxKind,
+    real: SetupResult,
+    env: Environment = this.env,
+  ): Judged<SetupObs> & { outcome: SetupOutcome } {
+    const moved = this.sync(parseU64(real.aioNrBefore));
+    const outcome = this.predictSetup(nr, ctx, env);
+    const model = modelSetupObs(outcome);
+    const realObs = realSetupObs(real, ctx, env.pageSize);
+    const diffs = diffObs(model, realObs);
+    this.follow(outcome, real);
+    return { model, real: realObs, diffs, moved, outcome };
+  }
+
+  private follow(outcome: SetupOutcome, real: SetupResult): void {
+    const handle = real.handle === undefined ? undefined : BigInt(real.handle);
+    if (outcome.ret === 0 && real.ret === 0 && handle !== undefined)
+      commitIoSetup(this.state, outcome, handle);
+    else if (real.ret === 0 && handle !== undefined)
+      this.adopt(outcome, real, handle); // a context the model did not expect
+    else if (outcome.ret !== 0) commitIoSetup(this.state, outcome); // both failed: only the table may have grown
+    if (real.ref !== undefined && handle !== undefined) this.refs.set(real.ref, handle);
+    const after = parseU64(real.aioNrAfter);
+    if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
+  }
+
+  /** Take a context the kernel made into the model as it really is. */
+  private adopt(outcome: SetupOutcome, real: SetupResult, handle: bigint): void {
+    const prof = profile(this.env.profile);
+    const geometry =
+      prof.ring === 'linux'
+        ? linuxRingGeometry(outcome.facts.ne, this.env.pageSize)
+        : gvisorRingGeometry(this.env.pageSize);
+    const slot = real.ring?.id ?? 0;
+    const before = parseU64(real.aioNrBefore);
+    const after = parseU64(real.aioNrAfter);
+    addContext(
+      this.state,
+      {
+        slot,
+        handle,
+        nrEvents: outcome.call.nrEvents,
+        charge: before !== null && after !== null ? after - before : 0n,
+        ring: geometry,
+        header: real.ring ? { ...real.ring } : ZERO_HEADER,
+        ringWritable: prof.ring === 'linux',
+      },
+      prof.slotIds,
+    );
+    if (prof.slotIds && slot >= this.state.tableSize)
+      this.state.tableSize = Math.max(4, this.state.tableSize * 4);
+  }
+
+  handleOf(ref: number): bigint {
+    const h = this.refs.get(ref);
+    if (h === undefined) throw new Error(`mirror: unknown ref ${ref}`);
+    return h;
+  }
+
+  predictDestroy(handle: bigint, memory?: U32Read): DestroyOutcome {
+    return decideIoDestroy(this.env, this.state, memory ? { handle, memory } : { handle });
+  }
+
+  destroy(
+    handle: bigint,
+    real: DestroyResult,
+    memory?: U32Read,
+  ): Judged<DestroyObs> & { outcome: DestroyOutcome } {
+    const before = parseU64(real.aioNrBefore);
+    const moved = this.sync(before);
+    const outcome = this.predictDestroy(handle, memory);
+    const model = modelDestroyObs(outcome, this.state.aioNr);
+    const realObs = realDestroyObs(real);
+    const diffs = diffObs(model, realObs);
+    if (outcome.destroyed && real.ringGone) commitIoDestroy(this.state, outcome);
+    else if (real.ringGone) {
+      const ctx = this.state.contexts.get(handle);
+      if (ctx) removeContext(this.state, ctx, profile(this.env.profile).slotIds);
+    }
+    const after = parseU64(real.aioNrAfter);
+    if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
+    return { model, real: realObs, diffs, moved, outcome };
+  }
+
+  clobber(ref: number, id: number): boolean {
+    return clobberRingId(this.state, this.handleOf(ref), id);
+  }
+
+  /** The worker released these refs (and every one was destroyed). */
+  released(refs: readonly number[], aioNrAfter: bigint | null): void {
+    const slotted = profile(this.env.profile).slotIds;
+    for (const ref of refs) {
+      const ctx = this.state.contexts.get(this.handleOf(ref));
+      if (ctx) removeContext(this.state, ctx, slotted);
+    }
+    if (aioNrAfter !== null && this.state.aioNr !== null) this.state.aioNr = aioNrAfter;
+  }
+}

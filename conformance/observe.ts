@@ -1,0 +1,144 @@
+/**
+ * The observables both sides are compared on, and how each side's result
+ * becomes one. A difference in any field is a divergence.
+ */
+import {
+  type DestroyOutcome,
+  type ErrnoName,
+  errnoName,
+  type SetupOutcome,
+} from '../model/index.js';
+import { CtxArena, type CtxKind } from '../real/ctx-pointers.js';
+import type { DestroyResult, SetupResult } from '../real/protocol.js';
+
+/** An errno name, or `errno N` for a number the model's table does not name. */
+export type ErrnoLabel = ErrnoName | `errno ${number}`;
+
+export interface RingObs {
+  readonly nr: number;
+  readonly pages: number;
+  readonly id: number;
+  readonly head: number;
+  readonly tail: number;
+  readonly magic: number;
+  readonly compatFeatures: number;
+  readonly incompatFeatures: number;
+  readonly headerLength: number;
+}
+
+export interface SetupObs {
+  readonly errno: ErrnoLabel | null;
+  /** What happened to *ctx_idp: the handle written, left as it was, or not readable at all. */
+  readonly ctx: 'written' | 'unchanged' | 'unreadable';
+  /** The ring header and size in pages; null when no ring was mapped (or could not be read). */
+  readonly ring: RingObs | null;
+  /** aio-nr after minus before; null where the kernel keeps no aio-nr. */
+  readonly aioNrDelta: bigint | null;
+}
+
+export interface DestroyObs {
+  /** null = success; undefined = not known yet (the return value comes later). */
+  readonly errno: ErrnoLabel | null | undefined;
+  readonly aioNrDelta: bigint | null;
+  /** Whether the context's ring disappeared. */
+  readonly ringGone: boolean;
+}
+
+export function errnoLabel(n: number): ErrnoLabel {
+  return errnoName(n) ?? `errno ${n}`;
+}
+
+function delta(before: bigint | null, after: bigint | null): bigint | null {
+  return before === null || after === null ? null : after - before;
+}
+
+const readableKinds: ReadonlySet<CtxKind> = new Set([
+  'zero',
+  'nonzero',
+  'readonly',
+  'readonly-nonzero',
+]);
+
+export function modelSetupObs(o: SetupOutcome): SetupObs {
+  return {
+    errno: o.errno,
+    ctx: o.ctxWritten ? 'written' : readableKinds.has(o.call.ctx) ? 'unchanged' : 'unreadable',
+    ring: o.ring ? { nr: o.ring.nr, pages: o.ring.pages, ...ringFields(o.ring.header) } : null,
+    aioNrDelta: delta(o.aioNrBefore, o.aioNrAfter),
+  };
+}
+
+export function parseU64(v: number | string | null): bigint | null {
+  return v === null ? null : BigInt(v);
+}
+
+export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): SetupObs {
+  const after = r.ctxAfter === null ? null : BigInt(r.ctxAfter);
+  const ctx =
+    after === null ? 'unreadable' : after === CtxArena.initial(kind) ? 'unchanged' : 'written';
+  // A mapping that cannot be found counts as 0 pages: the comparison then names ring.pages.
+  const pages = r.mapBytes === undefined || r.mapBytes === null ? 0 : r.mapBytes / pageSize;
+  return {
+    errno: r.ret === 0 ? null : errnoLabel(r.errno),
+    ctx,
+    ring: r.ret === 0 && r.ring ? { nr: r.ring.nr, pages, ...ringFields(r.ring) } : null,
+    aioNrDelta: delta(parseU64(r.aioNrBefore), parseU64(r.aioNrAfter)),
+  };
+}
+
+function ringFields(h: Omit<RingObs, 'nr' | 'pages'>): Omit<RingObs, 'nr' | 'pages'> {
+  const { id, head, tail, magic, compatFeatures, incompatFeatures, headerLength } = h;
+  return { id, head, tail, magic, compatFeatures, incompatFeatures, headerLength };
+}
+
+export function modelDestroyObs(o: DestroyOutcome, aioNrBefore: bigint | null): DestroyObs {
+  return {
+    errno: o.errno,
+    aioNrDelta: aioNrBefore === null || o.aioNrAfter === null ? null : o.aioNrAfter - aioNrBefore,
+    ringGone: o.destroyed !== null,
+  };
+}
+
+export function realDestroyObs(r: DestroyResult): DestroyObs {
+  return {
+    errno: r.ret === null ? undefined : r.ret === 0 ? null : errnoLabel(r.errno),
+    aioNrDelta: delta(parseU64(r.aioNrBefore), parseU64(r.aioNrAfter)),
+    ringGone: r.ringGone,
+  };
+}
+
+export interface Difference {
+  readonly field: string;
+  readonly model: unknown;
+  readonly real: unknown;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) =>
+    same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** Field-by-field differences; ring fields are compared one by one so a report names the field. */
+export function diffObs(model: SetupObs | DestroyObs, real: SetupObs | DestroyObs): Difference[] {
+  const out: Difference[] = [];
+  for (const field of Object.keys(model)) {
+    const m = (model as unknown as Record<string, unknown>)[field];
+    const r = (real as unknown as Record<string, unknown>)[field];
+    if (field === 'errno' && r === undefined) continue; // return value still pending
+    if (field === 'ring' && m && r) {
+      for (const k of Object.keys(m as object)) {
+        const mv = (m as Record<string, unknown>)[k];
+        const rv = (r as Record<string, unknown>)[k];
+        if (!same(mv, rv)) out.push({ field: `ring.${k}`, model: mv, real: rv });
+      }
+      continue;
+    }
+    if (!same(m, r)) out.push({ field, model: m, real: r });
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * The runner <-> worker protocol: JSON, one message per line, on the worker's
+ * stdin and stdout. The worker keeps its contexts between batches; every
+ * context it creates gets a `ref` (a worker-local number) that later steps use.
+ * u64 values travel as JSON numbers up to 2^53-1 and as decimal strings above.
+ */
+import type { CtxKind } from './ctx-pointers.js';
+
+export type U64 = number | string;
+
+/** What io_destroy is given. */
+export type DestroyTarget =
+  /** The handle of a context this worker created (live, or already destroyed: a stale handle). */
+  | { readonly ref: number }
+  /** A literal address (0, 0xffffffffffffffff, ...), as a decimal or 0x string. */
+  | { readonly address: string }
+  /** A fresh readable page of ours holding `u32` at `offset` (offset 0: page-aligned). */
+  | { readonly scratch: { readonly u32: number; readonly offset: number } }
+  /** An address with no mapping. */
+  | { readonly unmapped: true };
+
+export type RealStep =
+  /** io_setup(nr, ctx). `asHeadroom`: bytes of address space left to the process (RLIMIT_AS) during the call. */
+  | { readonly op: 'setup'; readonly nr: number; readonly ctx: CtxKind; readonly asHeadroom?: U64 }
+  | { readonly op: 'destroy'; readonly target: DestroyTarget }
+  /** Overwrite ring->id of a context (a u32 store at its handle). */
+  | { readonly op: 'clobber'; readonly ref: number; readonly id: number }
+  /** Create filler contexts until aio-max-nr - aio-nr equals `headroom` (when it is above it). */
+  | { readonly op: 'fill'; readonly headroom: U64 }
+  /** Destroy every context this worker holds, concurrently; returns once all are gone. */
+  | { readonly op: 'release' }
+  /** fork(): the child tries io_destroy(ref's handle) and io_setup(1), then exits with the results. */
+  | { readonly op: 'fork-probe'; readonly ref: number }
+  /** Test hooks for the runner's crash and timeout handling. */
+  | { readonly op: 'debug-crash' }
+  | { readonly op: 'debug-hang' };
+
+export interface RingRead {
+  readonly id: number;
+  readonly nr: number;
+  readonly head: number;
+  readonly tail: number;
+  readonly magic: number;
+  readonly compatFeatures: number;
+  readonly incompatFeatures: number;
+  readonly headerLength: number;
+}
+
+export interface SetupResult {
+  readonly op: 'setup';
+  readonly ret: number;
+  /** errno when ret is -1, else 0 (never read after a successful call). */
+  readonly errno: number;
+  /** Set when a context was created. */
+  readonly ref?: number;
+  /** The handle (hex) on success. */
+  readonly handle?: string;
+  /** The 8 bytes at ctx_idp afterwards (hex), or null when they cannot be read. */
+  readonly ctxAfter: string | null;
+  /** The ring header read back at the handle (null if it could not be read). */
+  readonly ring?: RingRead | null;
+  /** Size of the mapping at the handle from /proc/self/maps (null if none starts there). */
+  readonly mapBytes?: number | null;
+  readonly aioNrBefore: U64 | null;
+  readonly aioNrAfter: U64 | null;
+}
+
+export interface DestroyResult {
+  readonly op: 'destroy';
+  /** The handle passed (hex). */
+  readonly handle: string;
+  /**
+   * ret/errno when the call returned before the step ended. A successful Linux
+   * io_destroy waits for RCU grace periods (~30 ms); the step ends as soon as its
+   * effects are visible (the ring unmapped) and the return value follows in a
+   * later `completions` list under `token`.
+   */
+  readonly ret: number | null;
+  readonly errno: number;
+  readonly token?: number;
+  /** Whether the ref's context was destroyed according to what the worker saw (ring gone). */
+  readonly ringGone: boolean;
+  /** For a scratch target: whether the call unmapped our page (gVisor does). */
+  readonly scratchUnmapped?: boolean;
+  readonly aioNrBefore: U64 | null;
+  readonly aioNrAfter: U64 | null;
+}
+
+export interface ClobberResult {
+  readonly op: 'clobber';
+  readonly written: boolean;
+}
+
+export interface FillResult {
+  readonly op: 'fill';
+  /** The filler contexts created, in order: the nr_events asked for and the complete setup result. */
+  readonly fillers: readonly { readonly nr: number; readonly result: SetupResult }[];
+  readonly reached: boolean;
+  readonly aioNrAfter: U64 | null;
+}
+
+export interface ReleaseResult {
+  readonly op: 'release';
+  readonly refs: readonly number[];
+  readonly aioNrAfter: U64 | null;
+}
+
+export interface ForkProbeResult {
+  readonly op: 'fork-probe';
+  /** errno of the child's io_destroy(parent's handle) (0 = success). */
+  readonly childDestroyErrno: number;
+  /** ring->id of the child's own first context, or -1 if its io_setup failed. */
+  readonly childFirstSlot: number;
+  /** The child's exit status as waitpid reports it. */
+  readonly status: number;
+}
+
+export type StepResult =
+  | SetupResult
+  | DestroyResult
+  | ClobberResult
+  | FillResult
+  | ReleaseResult
+  | ForkProbeResult;
+
+export interface RealCase {
+  readonly id: number;
+  readonly steps: readonly RealStep[];
+}
+
+export interface Completion {
+  readonly token: number;
+  readonly ret: number;
+  readonly errno: number;
+}
+
+export interface WorkerConfig {
+  /** Install a seccomp filter answering io_setup with this errno before anything runs. */
+  readonly seccompErrno?: number;
+}
+
+export type Request =
+  | { readonly type: 'batch'; readonly id: number; readonly cases: readonly RealCase[] }
+  /** Wait for every pending io_destroy to return and report them. */
+  | { readonly type: 'drain'; readonly id: number }
+  | { readonly type: 'exit' };
+
+export interface HostInfo {
+  readonly pid: number;
+  readonly release: string;
+  readonly version: string;
+  readonly machine: string;
+  readonly pageSize: number;
+  readonly possibleCpus: number;
+  readonly aioMaxNr: U64 | null;
+  readonly aioNr: U64 | null;
+  readonly seccompMode: number | null;
+  readonly gvisor: boolean;
+}
+
+export type Reply =
+  | { readonly type: 'ready'; readonly host: HostInfo }
+  | {
+      readonly type: 'case';
+      readonly batch: number;
+      readonly id: number;
+      readonly results: readonly StepResult[];
+    }
+  | {
+      readonly type: 'batch-done';
+      readonly id: number;
+      readonly completions: readonly Completion[];
+    }
+  | { readonly type: 'drained'; readonly id: number; readonly completions: readonly Completion[] }
+  | { readonly type: 'fatal'; readonly message: string };

@@ -1,0 +1,131 @@
+/**
+ * The worker process: real io_setup/io_destroy calls happen here, never in the
+ * runner. Reads requests (JSON lines) on stdin, answers on stdout, exits on EOF,
+ * and dies with its parent (PR_SET_PDEATHSIG), so that a killed run leaves no
+ * contexts behind: the kernel releases them when the process exits.
+ */
+import { writeSync } from 'node:fs';
+import { RealUnavailable } from '../arch.js';
+import { detectHost } from '../host.js';
+import { libc, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, SIGKILL } from '../libc.js';
+import type { Reply, Request } from '../protocol.js';
+import {
+  encodeProgram,
+  errnoFilter,
+  SECCOMP_FILTER_FLAG_TSYNC,
+  SECCOMP_SET_MODE_FILTER,
+} from '../seccomp-bpf.js';
+import { Executor } from './executor.js';
+
+function send(reply: Reply): void {
+  const line = `${JSON.stringify(reply)}\n`;
+  let off = 0;
+  const buf = Buffer.from(line);
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
+function fatal(message: string): never {
+  send({ type: 'fatal', message });
+  process.exit(70);
+}
+
+function dieWithParent(c: ReturnType<typeof libc>): void {
+  c.prctl(PR_SET_PDEATHSIG, BigInt(SIGKILL), 0n, 0n, 0n);
+  // The parent may have died before prctl took effect.
+  const expected = Number(process.env.AIOSPEC_PARENT_PID ?? 0);
+  if (expected && c.getppid() !== expected) process.exit(0);
+}
+
+function installSeccomp(c: ReturnType<typeof libc>, errno: number): void {
+  const program = encodeProgram(errnoFilter(c.arch.auditArch, c.arch.syscalls.io_setup, errno));
+  const filterMem = Buffer.alloc(program.length);
+  filterMem.set(program);
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes on LP64).
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(program.length / 8, 0);
+  fprog.writeBigUInt64LE(c.addressOf(filterMem), 8);
+  if (c.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0)
+    fatal(`prctl(PR_SET_NO_NEW_PRIVS) failed: errno ${c.errno()}`);
+  const r = c.syscall3(
+    c.arch.syscalls.seccomp,
+    SECCOMP_SET_MODE_FILTER,
+    SECCOMP_FILTER_FLAG_TSYNC,
+    c.addressOf(fprog),
+  );
+  if (r !== 0) fatal(`seccomp(SECCOMP_SET_MODE_FILTER) failed: ret ${r} errno ${c.errno()}`);
+  keepAlive.push(filterMem, fprog);
+}
+
+/** The filter and its descriptor must outlive the call that installs them. */
+const keepAlive: Buffer[] = [];
+
+async function main(): Promise<void> {
+  let c: ReturnType<typeof libc>;
+  try {
+    c = libc();
+  } catch (e) {
+    fatal(
+      e instanceof RealUnavailable ? e.message : `worker start failed: ${(e as Error).message}`,
+    );
+  }
+  dieWithParent(c);
+  const pageSize = c.pageSize();
+  const exec = new Executor(c, pageSize);
+  const seccomp = process.env.AIOSPEC_SECCOMP_ERRNO;
+  if (seccomp) installSeccomp(c, Number(seccomp));
+  send({ type: 'ready', host: detectHost(pageSize, process.pid) });
+
+  const queue: Request[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  let pending = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim()) queue.push(JSON.parse(line) as Request);
+      nl = pending.indexOf('\n');
+    }
+    wake?.();
+  });
+  process.stdin.on('end', () => {
+    ended = true;
+    wake?.();
+  });
+
+  for (;;) {
+    const req = queue.shift();
+    if (!req) {
+      if (ended) break;
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+      wake = null;
+      continue;
+    }
+    if (req.type === 'exit') break;
+    if (req.type === 'drain') {
+      send({ type: 'drained', id: req.id, completions: await exec.drain() });
+      continue;
+    }
+    const results = [];
+    for (const kase of req.cases)
+      results.push({ id: kase.id, results: await exec.runCase(kase.steps) });
+    exec.measurePendingMaps();
+    for (const r of results) send({ type: 'case', batch: req.id, id: r.id, results: r.results });
+    send({ type: 'batch-done', id: req.id, completions: exec.takeCompletions() });
+  }
+  // Exiting releases every context at once (exit_aio); no need to wait for io_destroy.
+  process.exit(0);
+}
+
+main().catch((e) => fatal(`worker failed: ${(e as Error).stack ?? e}`));
