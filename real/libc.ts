@@ -52,10 +52,6 @@ export interface Libc {
   readonly setrlimit: (resource: number, rlim: BigUint64Array) => number;
   readonly getpid: () => number;
   readonly getppid: () => number;
-  readonly fork: () => number;
-  readonly waitpid: (pid: number, status: Int32Array, options: number) => number;
-  readonly exit: (code: number) => never;
-  readonly alarm: (seconds: number) => number;
   readonly errno: () => number;
   /** sysconf(_SC_PAGESIZE). */
   readonly pageSize: () => number;
@@ -111,10 +107,6 @@ export function libc(): Libc {
     setrlimit: f('int setrlimit(int resource, uint64_t *rlim)'),
     getpid: f('int getpid()'),
     getppid: f('int getppid()'),
-    fork: f('int fork()'),
-    waitpid: f('int waitpid(int pid, _Out_ int *status, int options)'),
-    exit: f('void _exit(int code)'),
-    alarm: f('unsigned int alarm(unsigned int seconds)'),
     pageSize: () => sysconf(30), // _SC_PAGESIZE on Linux
     addressOf: (b) => koffi.address(b) as unknown as bigint,
     errno: () => koffi.errno(),

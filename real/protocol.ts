@@ -29,8 +29,6 @@ export type RealStep =
   | { readonly op: 'fill'; readonly headroom: U64 }
   /** Destroy every context this worker holds, concurrently; returns once all are gone. */
   | { readonly op: 'release' }
-  /** fork(): the child tries io_destroy(ref's handle) and io_setup(1), then exits with the results. */
-  | { readonly op: 'fork-probe'; readonly ref: number }
   /** Test hooks for the runner's crash and timeout handling. */
   | { readonly op: 'debug-crash' }
   | { readonly op: 'debug-hang' };
@@ -105,23 +103,7 @@ export interface ReleaseResult {
   readonly aioNrAfter: U64 | null;
 }
 
-export interface ForkProbeResult {
-  readonly op: 'fork-probe';
-  /** errno of the child's io_destroy(parent's handle) (0 = success). */
-  readonly childDestroyErrno: number;
-  /** ring->id of the child's own first context, or -1 if its io_setup failed. */
-  readonly childFirstSlot: number;
-  /** The child's exit status as waitpid reports it. */
-  readonly status: number;
-}
-
-export type StepResult =
-  | SetupResult
-  | DestroyResult
-  | ClobberResult
-  | FillResult
-  | ReleaseResult
-  | ForkProbeResult;
+export type StepResult = SetupResult | DestroyResult | ClobberResult | FillResult | ReleaseResult;
 
 export interface RealCase {
   readonly id: number;

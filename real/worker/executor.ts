@@ -22,7 +22,6 @@ import type {
   DestroyResult,
   DestroyTarget,
   FillResult,
-  ForkProbeResult,
   RealStep,
   ReleaseResult,
   RingRead,
@@ -130,8 +129,6 @@ export class Executor {
         return this.fill(BigInt(step.headroom));
       case 'release':
         return this.release();
-      case 'fork-probe':
-        return this.forkProbe(step.ref);
       case 'debug-crash':
         process.kill(process.pid, 'SIGSEGV');
         await new Promise(() => {});
@@ -367,10 +364,6 @@ export class Executor {
       }
     });
     return { op: 'release', refs: released, aioNrAfter: u64(this.aioNr.read()) };
-  }
-
-  forkProbe(_ref: number): ForkProbeResult {
-    throw new Error('fork-probe is not implemented yet');
   }
 }
 

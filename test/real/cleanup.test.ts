@@ -1,0 +1,141 @@
+/**
+ * Leaving the machine as found: contexts die with a killed run, and a changed
+ * aio-max-nr is put back after the work, on an exception, on SIGTERM, when the
+ * runner is SIGKILLed (by the guardian), and by a later start.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { aioMaxNr, aioNr, REAL, ROOT_REASON } from '../support/real.js';
+
+const DIST = resolve(import.meta.dirname, '../../dist/real');
+
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A node child running `code` as an ES module, with its stdout lines readable. */
+function child(code: string, env: Record<string, string> = {}) {
+  const p = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  p.stdout!.setEncoding('utf8');
+  p.stdout!.on('data', (d: string) => {
+    out += d;
+  });
+  return { p, said: (text: string) => out.includes(text), output: () => out };
+}
+
+describe.skipIf(REAL !== null)(
+  `a killed run leaves no contexts${REAL ? ` (skipped: ${REAL})` : ''}`,
+  () => {
+    it('SIGKILL of the runner takes its workers and their contexts with it', async () => {
+      const baseline = aioNr();
+      const { p, said, output } = child(`
+      import { WorkerProcess } from '${DIST}/worker-process.js';
+      const ws = await Promise.all([WorkerProcess.start(), WorkerProcess.start()]);
+      for (const w of ws) await w.run([{ id: 0, steps: [{ op: 'setup', nr: 1000, ctx: 'zero' }, { op: 'setup', nr: 7, ctx: 'zero' }] }], 10000);
+      console.log('holding ' + ws.map((w) => w.pid).join(' '));
+      setInterval(() => {}, 1000);
+    `);
+      await waitFor(() => said('holding'));
+      expect(aioNr()).toBe(baseline + 2014n);
+      const workers = /holding (.*)/.exec(output())![1]!.split(' ').map(Number);
+      p.kill('SIGKILL');
+      await waitFor(() => aioNr() === baseline);
+      await waitFor(() => workers.every((pid) => !existsSync(`/proc/${pid}`)));
+    });
+  },
+);
+
+describe.skipIf(REAL !== null || ROOT_REASON !== null)(
+  `aio-max-nr is always put back${(REAL ?? ROOT_REASON) ? ` (skipped: ${REAL ?? ROOT_REASON})` : ''}`,
+  () => {
+    const dirs: string[] = [];
+    const stateDir = () => {
+      const d = mkdtempSync(join(tmpdir(), 'aiospec-guard-'));
+      dirs.push(d);
+      return d;
+    };
+    afterAll(() => {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    it('is refused without the opt-in, and restored after the work and after an exception', async () => {
+      const { withAioMaxNr } = await import('../../real/aio-max-nr-guard.js');
+      const before = aioMaxNr();
+      process.env.AIOSPEC_STATE_DIR = stateDir();
+      await expect(withAioMaxNr(before + 1n, false, async () => 0)).rejects.toThrow(/opt-in/);
+      expect(await withAioMaxNr(before + 1n, true, async () => aioMaxNr())).toBe(before + 1n);
+      expect(aioMaxNr()).toBe(before);
+      await expect(
+        withAioMaxNr(before + 2n, true, async () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(aioMaxNr()).toBe(before);
+      delete process.env.AIOSPEC_STATE_DIR;
+    });
+
+    it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
+      'is restored when the run gets %s',
+      async (signal) => {
+        const before = aioMaxNr();
+        const dir = stateDir();
+        const { p, said } = child(
+          `
+        import { withAioMaxNr } from '${DIST}/aio-max-nr-guard.js';
+        await withAioMaxNr(${before + 123n}n, true, async () => {
+          console.log('changed');
+          setInterval(() => {}, 1000); // keep the event loop alive until the signal
+          await new Promise(() => {});
+        });
+      `,
+          { AIOSPEC_STATE_DIR: dir },
+        );
+        await waitFor(() => said('changed'));
+        expect(aioMaxNr()).toBe(before + 123n);
+        p.kill(signal);
+        await waitFor(() => aioMaxNr() === before);
+      },
+    );
+
+    it('is restored by the next start when the run and its guardian both died', async () => {
+      const { recoverAioMaxNr, stateFile } = await import('../../real/aio-max-nr-guard.js');
+      const before = aioMaxNr();
+      const dir = stateDir();
+      process.env.AIOSPEC_STATE_DIR = dir;
+      // What a run killed with its guardian leaves: the sysctl changed and a state file naming a dead pid.
+      const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], {
+        encoding: 'utf8',
+      });
+      const deadPid = Number(dead.stdout.trim());
+      writeFileSync(
+        stateFile(),
+        JSON.stringify({
+          original: String(before),
+          value: String(before + 9n),
+          pid: deadPid,
+          since: '',
+        }),
+      );
+      writeFileSync('/proc/sys/fs/aio-max-nr', `${before + 9n}\n`);
+      try {
+        expect(recoverAioMaxNr()?.pid).toBe(deadPid);
+        expect(aioMaxNr()).toBe(before);
+        expect(() => readFileSync(stateFile())).toThrow();
+      } finally {
+        writeFileSync('/proc/sys/fs/aio-max-nr', `${before}\n`);
+        delete process.env.AIOSPEC_STATE_DIR;
+      }
+    });
+  },
+);
