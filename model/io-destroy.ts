@@ -8,7 +8,7 @@ import { type ErrnoName, errnoNumber } from './errno.js';
 import { readU32, type U32Read } from './memory.js';
 import { type Profile, profile } from './profiles.js';
 import { DESTROY_RULES, type DestroyRuleId } from './rules/io-destroy-rules.js';
-import { decide } from './rules/rule.js';
+import { decide, type Rule } from './rules/rule.js';
 import { contextAt, type LiveContext, type ProcessState, removeContext } from './state.js';
 import { aioNrSub } from './u32.js';
 
@@ -65,14 +65,18 @@ export function destroyFacts(
   };
 }
 
+export type DestroyRuleTable = Readonly<Record<DestroyRuleId, Rule<DestroyRuleId, DestroyFacts>>>;
+
+/** Decide io_destroy(call) in `state` without changing it. `rules` replaces the rule table. */
 export function decideIoDestroy(
   env: Environment,
   state: ProcessState,
   call: DestroyCall,
+  rules: DestroyRuleTable = DESTROY_RULES,
 ): DestroyOutcome {
   const facts = destroyFacts(env, state, call);
-  const { rule, trail } = decide(DESTROY_RULES, facts.profile.destroyRules, facts);
-  const errno = DESTROY_RULES[rule].errno as ErrnoName | null;
+  const { rule, trail } = decide(rules, facts.profile.destroyRules, facts);
+  const errno = rules[rule].errno as ErrnoName | null;
   const destroyed = rule === 'destroy.ok' ? (facts.target ?? null) : null;
   const gvisor = facts.profile.ring === 'gvisor-zero-page';
   return {

@@ -8,7 +8,7 @@ import { errnoNumber } from './errno.js';
 import { type SetupCall, type SetupFacts, setupFacts } from './facts.js';
 import { linuxRingHeader, type RingGeometry, type RingHeader, ZERO_HEADER } from './ring.js';
 import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
-import { decide } from './rules/rule.js';
+import { decide, type Rule } from './rules/rule.js';
 import {
   addContext,
   type LiveContext,
@@ -43,21 +43,23 @@ export interface SetupOutcome {
   readonly facts: SetupFacts;
 }
 
-function errnoOf(rule: SetupRuleId, env: Environment): ErrnoName | null {
-  const e = SETUP_RULES[rule].errno;
+function errnoOf(e: ErrnoName | 'filter' | null, env: Environment): ErrnoName | null {
   if (e === 'filter') return env.seccomp.action === 'errno' ? env.seccomp.errno : null;
   return e;
 }
 
-/** Decide io_setup(call) in `state` without changing it. */
+export type SetupRuleTable = Readonly<Record<SetupRuleId, Rule<SetupRuleId, SetupFacts>>>;
+
+/** Decide io_setup(call) in `state` without changing it. `rules` replaces the rule table (for experiments and tests). */
 export function decideIoSetup(
   env: Environment,
   state: ProcessState,
   call: SetupCall,
+  rules: SetupRuleTable = SETUP_RULES,
 ): SetupOutcome {
   const facts = setupFacts(env, state, call);
-  const { rule, trail } = decide(SETUP_RULES, facts.profile.setupRules, facts);
-  const errno = errnoOf(rule, env);
+  const { rule, trail } = decide(rules, facts.profile.setupRules, facts);
+  const errno = errnoOf(rules[rule].errno, env);
   const ok = rule === 'setup.ok';
   const slotted = facts.profile.slotIds;
   // The context reaches the table only on these two paths (the write fault tears it down again).

@@ -78,6 +78,7 @@ export function libc(): Libc {
     koffi.config({
       ...koffi.config(),
       max_async_calls: 4096,
+      resident_async_pools: 32,
       async_stack_size: 64 * 1024,
       async_heap_size: 64 * 1024,
     });

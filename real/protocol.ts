@@ -12,6 +12,8 @@ export type U64 = number | string;
 export type DestroyTarget =
   /** The handle of a context this worker created (live, or already destroyed: a stale handle). */
   | { readonly ref: number }
+  /** The handle made by step `step` of the current case (a setup step). */
+  | { readonly step: number }
   /** A literal address (0, 0xffffffffffffffff, ...), as a decimal or 0x string. */
   | { readonly address: string }
   /** A fresh readable page of ours holding `u32` at `offset` (offset 0: page-aligned). */
@@ -23,12 +25,12 @@ export type RealStep =
   /** io_setup(nr, ctx). `asHeadroom`: bytes of address space left to the process (RLIMIT_AS) during the call. */
   | { readonly op: 'setup'; readonly nr: number; readonly ctx: CtxKind; readonly asHeadroom?: U64 }
   | { readonly op: 'destroy'; readonly target: DestroyTarget }
-  /** Overwrite ring->id of a context (a u32 store at its handle). */
-  | { readonly op: 'clobber'; readonly ref: number; readonly id: number }
+  /** Overwrite ring->id of a context (a u32 store at its handle), named by ref or by step of this case. */
+  | { readonly op: 'clobber'; readonly ref?: number; readonly step?: number; readonly id: number }
   /** Create filler contexts until aio-max-nr - aio-nr equals `headroom` (when it is above it). */
   | { readonly op: 'fill'; readonly headroom: U64 }
-  /** Destroy every context this worker holds, concurrently; returns once all are gone. */
-  | { readonly op: 'release' }
+  /** Destroy the contexts named (default: every one this worker holds), concurrently; returns once all are gone. */
+  | { readonly op: 'release'; readonly refs?: readonly number[] }
   /** Test hooks for the runner's crash and timeout handling. */
   | { readonly op: 'debug-crash' }
   | { readonly op: 'debug-hang' };
@@ -108,6 +110,8 @@ export type StepResult = SetupResult | DestroyResult | ClobberResult | FillResul
 export interface RealCase {
   readonly id: number;
   readonly steps: readonly RealStep[];
+  /** Release the contexts this case created when it ends; the release result is appended to the results. */
+  readonly release?: boolean;
 }
 
 export interface Completion {
@@ -122,7 +126,18 @@ export interface WorkerConfig {
 }
 
 export type Request =
-  | { readonly type: 'batch'; readonly id: number; readonly cases: readonly RealCase[] }
+  | {
+      readonly type: 'batch';
+      readonly id: number;
+      /**
+       * Before the cases: hold aio-max-nr - aio-nr at this headroom with filler
+       * contexts (null: no fillers). Absent: leave the fillers as they are.
+       */
+      readonly fill?: U64 | null;
+      readonly cases: readonly RealCase[];
+      /** After the cases: release every context the cases made (fillers stay). */
+      readonly releaseAfter?: boolean;
+    }
   /** Wait for every pending io_destroy to return and report them. */
   | { readonly type: 'drain'; readonly id: number }
   | { readonly type: 'exit' };
@@ -142,15 +157,19 @@ export interface HostInfo {
 
 export type Reply =
   | { readonly type: 'ready'; readonly host: HostInfo }
+  /**
+   * A whole batch: every case's results, in order, and the io_destroy return
+   * values that arrived meanwhile. One line per batch keeps the pipe cheap; a
+   * worker that dies mid-batch sends nothing, and the runner finds the culprit.
+   */
   | {
-      readonly type: 'case';
-      readonly batch: number;
+      readonly type: 'batch';
       readonly id: number;
-      readonly results: readonly StepResult[];
-    }
-  | {
-      readonly type: 'batch-done';
-      readonly id: number;
+      /** What changing the fillers did: fillers released, then fillers made. */
+      readonly fill?: { readonly released: ReleaseResult | null; readonly made: FillResult | null };
+      readonly cases: readonly { readonly id: number; readonly results: readonly StepResult[] }[];
+      /** The release after the cases, when asked for. */
+      readonly released?: ReleaseResult;
       readonly completions: readonly Completion[];
     }
   | { readonly type: 'drained'; readonly id: number; readonly completions: readonly Completion[] }

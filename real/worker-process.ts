@@ -1,8 +1,10 @@
 /**
  * The runner's handle on one worker process: start it, send it batches of
- * cases, collect the results. A worker that crashes or hangs does not stop the
- * run: its unfinished case comes back as a result carrying the signal or the
- * timeout, and the cases after it come back as not run.
+ * cases, collect the results. Batches may be sent before earlier ones finish
+ * (the worker runs them in order), so the runner can judge one batch while the
+ * worker runs the next. A worker that crashes or hangs does not stop the run:
+ * a batch of one case comes back as that case's result (signal or timeout),
+ * a bigger batch as "not run", for the caller to re-run case by case.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,11 +12,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   Completion,
+  FillResult,
   HostInfo,
   RealCase,
+  ReleaseResult,
   Reply,
   Request,
   StepResult,
+  U64,
   WorkerConfig,
 } from './protocol.js';
 
@@ -32,7 +37,16 @@ export type CaseOutcome =
 
 export interface BatchOutcome {
   readonly cases: readonly CaseOutcome[];
+  readonly fill?: { readonly released: ReleaseResult | null; readonly made: FillResult | null };
+  readonly released?: ReleaseResult;
   readonly completions: readonly Completion[];
+}
+
+export interface BatchOptions {
+  /** Filler headroom to hold before the cases (null: none); absent: unchanged. */
+  readonly fill?: U64 | null;
+  /** Release what the cases made once they are done. */
+  readonly releaseAfter?: boolean;
 }
 
 /** How to launch the worker: the host's node by default; targets wrap the command (runsc, UML). */
@@ -73,14 +87,19 @@ function installExitHook(): void {
   });
 }
 
+interface Waiter {
+  readonly id: number;
+  readonly resolve: (r: Reply | null) => void;
+}
+
 export class WorkerProcess {
   private buffered = '';
   private stderr = '';
-  private waiting: ((r: Reply | null) => void) | null = null;
-  private readonly queue: Reply[] = [];
+  private readonly waiters: Waiter[] = [];
+  /** Replies that came before anyone asked (the 'ready' line). */
+  private readonly early: Reply[] = [];
   private exited: { code: number | null; signal: string | null } | null = null;
-  private nextBatch = 0;
-
+  private nextId = 0;
   private hostInfo: HostInfo | null = null;
 
   private constructor(private readonly child: ChildProcess) {
@@ -94,7 +113,7 @@ export class WorkerProcess {
     this.child.on('exit', (code, signal) => {
       live.delete(this.child);
       this.exited = { code, signal };
-      this.waiting?.(null);
+      for (const w of this.waiters.splice(0)) w.resolve(null);
     });
   }
 
@@ -121,7 +140,7 @@ export class WorkerProcess {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       // io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once.
-      UV_THREADPOOL_SIZE: '256',
+      UV_THREADPOOL_SIZE: process.env.AIOSPEC_THREADS ?? '1024',
       AIOSPEC_PARENT_PID: String(process.pid),
       ...launch.env,
     };
@@ -129,7 +148,7 @@ export class WorkerProcess {
     const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     live.add(child);
     const w = new WorkerProcess(child);
-    const first = await w.next(startTimeoutMs);
+    const first = await w.reply(-1, startTimeoutMs);
     if (first?.type !== 'ready') {
       child.kill('SIGKILL');
       const why =
@@ -148,32 +167,44 @@ export class WorkerProcess {
     while (nl >= 0) {
       const line = this.buffered.slice(0, nl);
       this.buffered = this.buffered.slice(nl + 1);
-      if (line) {
-        const reply = JSON.parse(line) as Reply;
-        if (this.waiting) {
-          const w = this.waiting;
-          this.waiting = null;
-          w(reply);
-        } else this.queue.push(reply);
-      }
+      if (line.startsWith('{')) this.dispatch(JSON.parse(line) as Reply);
       nl = this.buffered.indexOf('\n');
     }
   }
 
-  /** The next reply, or null when the worker exited or the timeout passed. */
-  private next(timeoutMs: number): Promise<Reply | null> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
+  private dispatch(reply: Reply): void {
+    if (reply.type === 'fatal') {
+      this.stderr += `\n${reply.message}`;
+      return;
+    }
+    const id = reply.type === 'ready' ? -1 : reply.id;
+    const i = this.waiters.findIndex((w) => w.id === id);
+    if (i < 0) {
+      this.early.push(reply);
+      return;
+    }
+    const [w] = this.waiters.splice(i, 1);
+    w!.resolve(reply);
+  }
+
+  /** The reply with this id, or null when the worker exited or the timeout passed. */
+  private reply(id: number, timeoutMs: number): Promise<Reply | null> {
+    const e = this.early.findIndex((r) => (r.type === 'ready' ? -1 : 'id' in r ? r.id : -2) === id);
+    if (e >= 0) return Promise.resolve(this.early.splice(e, 1)[0]!);
     if (this.exited) return Promise.resolve(null);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.waiting = null;
+        const i = this.waiters.findIndex((w) => w.id === id);
+        if (i >= 0) this.waiters.splice(i, 1);
         resolve(null);
       }, timeoutMs);
-      this.waiting = (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      };
+      this.waiters.push({
+        id,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      });
     });
   }
 
@@ -189,63 +220,57 @@ export class WorkerProcess {
   }
 
   /**
-   * Run cases in order. `timeoutMs` bounds the whole batch; on a crash or timeout
-   * the worker is gone and the caller starts another one for what remains.
+   * Run a batch. `timeoutMs` counts from now; with batches queued ahead of this
+   * one, give it their time too. On a crash or timeout the worker is killed and
+   * the caller starts another one for what remains.
    */
-  async run(cases: readonly RealCase[], timeoutMs: number): Promise<BatchOutcome> {
-    if (!this.alive)
-      return { cases: cases.map((c) => ({ id: c.id, status: 'not-run' })), completions: [] };
-    const id = this.nextBatch++;
+  async run(
+    cases: readonly RealCase[],
+    timeoutMs: number,
+    opts: BatchOptions = {},
+  ): Promise<BatchOutcome> {
+    const notRun = (): BatchOutcome => ({
+      cases: cases.map((c) => ({ id: c.id, status: 'not-run' })),
+      completions: [],
+    });
+    if (!this.alive) return notRun();
+    const id = this.nextId++;
     const started = Date.now();
-    this.send({ type: 'batch', id, cases });
-    const done: CaseOutcome[] = [];
-    for (;;) {
-      const left = timeoutMs - (Date.now() - started);
-      const reply = await this.next(Math.max(left, 0));
-      if (reply?.type === 'case') {
-        done.push({ id: reply.id, status: 'ok', results: reply.results });
-        continue;
-      }
-      if (reply?.type === 'batch-done') return { cases: done, completions: reply.completions };
-      if (reply?.type === 'fatal') this.stderr += `\n${reply.message}`;
-      // Crashed, timed out, or broke protocol: the worker must go.
-      const timedOut = reply === null && this.alive;
-      if (this.alive) {
-        this.child.kill('SIGKILL');
-        await this.waitExit();
-      }
-      // Results are sent per batch, so which case failed is known only when the batch had one case left.
-      const rest = cases.slice(done.length);
-      const failedCase = rest[0]!;
-      const blamed: CaseOutcome =
-        rest.length > 1
-          ? { id: failedCase.id, status: 'not-run' }
-          : timedOut
-            ? { id: failedCase.id, status: 'timeout', afterMs: Date.now() - started }
-            : {
-                id: failedCase.id,
-                status: 'crashed',
-                signal: this.exited?.signal ?? null,
-                code: this.exited?.code ?? null,
-                stderr: this.stderr.trim(),
-              };
+    this.send({ type: 'batch', id, cases, ...opts });
+    const reply = await this.reply(id, timeoutMs);
+    if (reply?.type === 'batch') {
       return {
-        cases: [
-          ...done,
-          blamed,
-          ...rest.slice(1).map((c) => ({ id: c.id, status: 'not-run' as const })),
-        ],
-        completions: [],
+        cases: reply.cases.map((c) => ({ id: c.id, status: 'ok', results: c.results })),
+        ...(reply.fill ? { fill: reply.fill } : {}),
+        ...(reply.released ? { released: reply.released } : {}),
+        completions: reply.completions,
       };
     }
+    const timedOut = reply === null && this.alive;
+    if (this.alive) {
+      this.child.kill('SIGKILL');
+      await this.waitExit();
+    }
+    if (cases.length !== 1) return notRun();
+    const only = cases[0]!;
+    const blamed: CaseOutcome = timedOut
+      ? { id: only.id, status: 'timeout', afterMs: Date.now() - started }
+      : {
+          id: only.id,
+          status: 'crashed',
+          signal: this.exited?.signal ?? null,
+          code: this.exited?.code ?? null,
+          stderr: this.stderr.trim(),
+        };
+    return { cases: [blamed], completions: [] };
   }
 
   /** Wait for every io_destroy still running on the worker's threads; their return values. */
-  async drain(timeoutMs = 30_000): Promise<readonly Completion[]> {
+  async drain(timeoutMs = 60_000): Promise<readonly Completion[]> {
     if (!this.alive) return [];
-    const id = this.nextBatch++;
+    const id = this.nextId++;
     this.send({ type: 'drain', id });
-    const reply = await this.next(timeoutMs);
+    const reply = await this.reply(id, timeoutMs);
     if (reply?.type !== 'drained')
       throw new Error(`drain failed: ${reply ? reply.type : this.describeExit()}`);
     return reply.completions;

@@ -11,6 +11,7 @@ import {
   commitIoDestroy,
   commitIoSetup,
   type DestroyOutcome,
+  type DestroyRuleTable,
   decideIoDestroy,
   decideIoSetup,
   type Environment,
@@ -21,6 +22,7 @@ import {
   profile,
   removeContext,
   type SetupOutcome,
+  type SetupRuleTable,
   type U32Read,
   ZERO_HEADER,
 } from '../../model/index.js';
@@ -45,25 +47,42 @@ export interface Judged<O> {
   readonly moved: boolean;
 }
 
+/** Rule tables the mirror decides with (the model's own unless replaced). */
+export interface ModelRules {
+  readonly setup?: SetupRuleTable;
+  readonly destroy?: DestroyRuleTable;
+}
+
 export class Mirror {
   readonly state: ProcessState;
   /** Model handle of each worker ref (the real address; the model keeps the kernel's addresses). */
   private readonly refs = new Map<number, bigint>();
 
-  constructor(readonly env: Environment) {
+  constructor(
+    readonly env: Environment,
+    private readonly rules: ModelRules = {},
+  ) {
     this.state = newProcessState(env);
+  }
+
+  private unsynced = false;
+
+  /** The next call starts from whatever aio-nr it finds (a worker taken into use after others ran). */
+  resync(): void {
+    this.unsynced = true;
   }
 
   /** Align the model's aio-nr with the kernel's before a call; report whether it had moved. */
   private sync(before: bigint | null): boolean {
     if (before === null || this.state.aioNr === null) return false;
-    const moved = before !== this.state.aioNr;
+    const moved = !this.unsynced && before !== this.state.aioNr;
+    this.unsynced = false;
     this.state.aioNr = before;
     return moved;
   }
 
   predictSetup(nr: number, ctx: CtxKind, env: Environment = this.env): SetupOutcome {
-    return decideIoSetup(env, this.state, { nrEvents: nr, ctx });
+    return decideIoSetup(env, this.state, { nrEvents: nr, ctx }, this.rules.setup);
   }
 
   /** Judge a real io_setup against the model and follow it. `env` may differ per step (RLIMIT_AS). */
@@ -128,7 +147,12 @@ export class Mirror {
   }
 
   predictDestroy(handle: bigint, memory?: U32Read): DestroyOutcome {
-    return decideIoDestroy(this.env, this.state, memory ? { handle, memory } : { handle });
+    return decideIoDestroy(
+      this.env,
+      this.state,
+      memory ? { handle, memory } : { handle },
+      this.rules.destroy,
+    );
   }
 
   destroy(
@@ -154,6 +178,14 @@ export class Mirror {
 
   clobber(ref: number, id: number): boolean {
     return clobberRingId(this.state, this.handleOf(ref), id);
+  }
+
+  /** aio-nr once these refs are released: the model's count minus what they hold. */
+  expectedAfterRelease(refs: readonly number[]): bigint | null {
+    if (this.state.aioNr === null) return null;
+    let held = 0n;
+    for (const ref of refs) held += this.state.contexts.get(this.handleOf(ref))?.charge ?? 0n;
+    return this.state.aioNr - held;
   }
 
   /** The worker released these refs (and every one was destroyed). */

@@ -14,8 +14,19 @@ export function pageEdges(
   return pages.flatMap((k) => [k * perPage - 2, k * perPage - 1]).filter((n) => n > 0);
 }
 
+const edgeCache = new Map<string, number[]>();
+
 /** The values every run should try: 0, 1, the 4*C floor, page edges, the internal limit, the u32 wrap. */
 export function edgeValues(cpus: number, pageSize: number): number[] {
+  const key = `${cpus}/${pageSize}`;
+  const cached = edgeCache.get(key);
+  if (cached) return cached;
+  const values = computeEdges(cpus, pageSize);
+  edgeCache.set(key, values);
+  return values;
+}
+
+function computeEdges(cpus: number, pageSize: number): number[] {
   const floor = 4 * cpus;
   const halfLimit = INTERNAL_LIMIT_NE / 2; // 0x400000
   const values = [
@@ -46,10 +57,15 @@ export function edgeValues(cpus: number, pageSize: number): number[] {
   return [...new Set(values.filter((v) => v >= 0 && v <= U32_MAX))].sort((a, b) => a - b);
 }
 
+const arbCache = new Map<string, fc.Arbitrary<number>>();
+
 /** Any u32, mostly near the edges, often small, sometimes anywhere. */
 export function nrEventsArb(cpus: number, pageSize: number): fc.Arbitrary<number> {
+  const key = `${cpus}/${pageSize}`;
+  const cached = arbCache.get(key);
+  if (cached) return cached;
   const edges = edgeValues(cpus, pageSize);
-  return fc.oneof(
+  const arb = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...edges) },
     {
       weight: 2,
@@ -60,6 +76,8 @@ export function nrEventsArb(cpus: number, pageSize: number): fc.Arbitrary<number
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 2048 }) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: U32_MAX }) },
   );
+  arbCache.set(key, arb);
+  return arb;
 }
 
 /** Any u64, weighted to 0, small values, the 2^53 boundary and the top of the range. */

@@ -2,6 +2,12 @@
  * Executes protocol steps on the running kernel, inside the worker process.
  * Keeps the contexts it creates (refs) until told to release them, and never
  * dereferences in JavaScript an address the kernel gave it.
+ *
+ * Costs that matter, and how they are kept down:
+ * - io_destroy waits for RCU grace periods (~30 ms): destroys run on the
+ *   thread pool, many at once, and a step ends as soon as the ring is unmapped.
+ * - /proc/self/maps costs ~150 us to read: ring sizes are measured lazily, for
+ *   all pending rings at once, before any of them goes away.
  */
 import { readFileSync } from 'node:fs';
 import { AioNrReader } from '../aio-nr-reader.js';
@@ -22,18 +28,24 @@ import type {
   DestroyResult,
   DestroyTarget,
   FillResult,
+  RealCase,
   RealStep,
   ReleaseResult,
+  Reply,
+  Request,
   RingRead,
   SetupResult,
   StepResult,
   U64,
 } from '../protocol.js';
+import { mappingSizeAt } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
 
 const ENOMEM = 12;
-/** How long a step waits for io_destroy's effects before giving up on it. */
+/** How long a step waits for io_destroy's effects (per 100 contexts, at least 5 s). */
 const DESTROY_EFFECT_TIMEOUT_MS = 5000;
+/** The largest nr_events one filler context can take (the internal limit). */
+const PER_FILLER = 4_194_304n;
 
 interface Ref {
   readonly handle: bigint;
@@ -41,10 +53,10 @@ interface Ref {
   /** ring->id as the kernel wrote it, so that a clobbered ring can be repaired before release. */
   readonly slot: number | null;
   clobbered: boolean;
-  /** Mapping size, measured lazily from /proc/self/maps while the ring is still mapped. */
-  mapBytes?: number | null;
-  /** The result object still waiting for mapBytes. */
-  result?: { mapBytes?: number | null } | undefined;
+  /** What its creation added to aio-nr (null where the kernel keeps no aio-nr). */
+  readonly charge: bigint | null;
+  /** The setup result still waiting for its mapping size. */
+  unmeasured: { mapBytes?: number | null; ring?: RingRead | null } | null;
 }
 
 function u64(n: bigint | null): U64 | null {
@@ -59,12 +71,22 @@ export class Executor {
   private readonly mem: SafeMemory;
   private readonly aioNr: AioNrReader;
   private readonly refs = new Map<number, Ref>();
+  /** Refs whose context is alive. */
+  private readonly live = new Set<number>();
+  /** Refs whose ring size is not measured yet. */
+  private unmeasured: number[] = [];
   private nextRef = 0;
   private nextToken = 0;
   private completions: Completion[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private readonly mincoreVec: bigint;
   private readonly rlimit = new BigUint64Array(2);
+  /** Refs made by the steps of the case running now, by step index. */
+  private caseRefs: (number | undefined)[] = [];
+  /** Refs made by the cases of the batch running now (fillers excluded). */
+  private batchRefs: number[] = [];
+  private fillers: number[] = [];
+  private fillLevel: bigint | null = null;
 
   constructor(
     private readonly c: Libc,
@@ -79,30 +101,45 @@ export class Executor {
   }
 
   get liveRefs(): number {
-    let n = 0;
-    for (const r of this.refs.values()) if (r.live) n++;
-    return n;
+    return this.live.size;
   }
 
-  /** Run one case's steps; results in order. */
-  async runCase(steps: readonly RealStep[]): Promise<StepResult[]> {
+  /** One batch request: fillers, cases, release; one reply. */
+  async batch(
+    req: Extract<Request, { type: 'batch' }>,
+  ): Promise<Extract<Reply, { type: 'batch' }>> {
+    const fill =
+      req.fill === undefined
+        ? undefined
+        : await this.setFill(req.fill === null ? null : BigInt(req.fill));
+    this.batchRefs = [];
+    const cases: { id: number; results: StepResult[] }[] = [];
+    for (const kase of req.cases) cases.push({ id: kase.id, results: await this.runCase(kase) });
+    this.measure(this.unmeasured);
+    const released = req.releaseAfter ? await this.release(this.batchRefs) : undefined;
+    return {
+      type: 'batch',
+      id: req.id,
+      ...(fill ? { fill } : {}),
+      cases,
+      ...(released ? { released } : {}),
+      completions: this.takeCompletions(),
+    };
+  }
+
+  /** Run one case's steps; results in order (plus the release of its contexts when asked). */
+  async runCase(kase: RealCase): Promise<StepResult[]> {
+    this.caseRefs = [];
     const out: StepResult[] = [];
-    for (const step of steps) out.push(await this.step(step));
-    return out;
-  }
-
-  /** Fill in mapBytes of every ring measured lazily (one /proc/self/maps read for all of them). */
-  measurePendingMaps(): void {
-    const pending = [...this.refs.values()].filter(
-      (r) => r.live && r.result && r.mapBytes === undefined,
-    );
-    if (pending.length === 0) return;
-    const sizes = mappingSizes(pending.map((r) => r.handle));
-    for (const r of pending) {
-      r.mapBytes = sizes.get(r.handle) ?? null;
-      r.result!.mapBytes = r.mapBytes;
-      r.result = undefined;
+    for (const step of kase.steps) {
+      const r = await this.step(step);
+      this.caseRefs.push(r.op === 'setup' ? r.ref : undefined);
+      if (r.op === 'setup' && r.ref !== undefined) this.batchRefs.push(r.ref);
+      out.push(r);
     }
+    if (kase.release)
+      out.push(await this.release(this.caseRefs.filter((r): r is number => r !== undefined)));
+    return out;
   }
 
   takeCompletions(): Completion[] {
@@ -117,6 +154,12 @@ export class Executor {
     return this.takeCompletions();
   }
 
+  private refOfStep(step: number): number {
+    const ref = this.caseRefs[step];
+    if (ref === undefined) throw new Error(`step ${step} of this case made no context`);
+    return ref;
+  }
+
   private async step(step: RealStep): Promise<StepResult> {
     switch (step.op) {
       case 'setup':
@@ -124,11 +167,11 @@ export class Executor {
       case 'destroy':
         return this.destroy(step.target);
       case 'clobber':
-        return this.clobber(step.ref, step.id);
+        return this.clobber(step.ref ?? this.refOfStep(step.step ?? -1), step.id);
       case 'fill':
         return this.fill(BigInt(step.headroom));
       case 'release':
-        return this.release();
+        return this.release(step.refs);
       case 'debug-crash':
         process.kill(process.pid, 'SIGSEGV');
         await new Promise(() => {});
@@ -150,7 +193,7 @@ export class Executor {
     if (restore) this.restoreAddressSpace(restore);
     const after = this.aioNr.read();
     const ctxAfter = this.arena.readBack(kind);
-    const result: SetupResult & { mapBytes?: number | null } = {
+    const result: SetupResult = {
       op: 'setup',
       ret: r,
       errno,
@@ -163,15 +206,43 @@ export class Executor {
     const handle = ctxAfter !== null && ctxAfter !== CtxArena.initial(kind) ? ctxAfter : null;
     if (handle === null) return result;
     const ref = this.nextRef++;
-    const out = { ...result, ref, handle: hex(handle), ring: this.readRing(handle) };
+    const ring = this.readRing(handle);
+    const out: SetupResult = { ...result, ref, handle: hex(handle), ring };
+    const charge = before !== null && after !== null ? after - before : null;
     this.refs.set(ref, {
       handle,
       live: true,
-      slot: out.ring?.id ?? null,
+      slot: ring?.id ?? null,
       clobbered: false,
-      result: out,
+      charge,
+      unmeasured: out,
     });
+    this.live.add(ref);
+    this.unmeasured.push(ref);
     return out;
+  }
+
+  /**
+   * Fill in the mapping size of rings made but not measured yet. A few are
+   * checked one by one against the size their header implies (~10 us each);
+   * more at once cost one read of /proc/self/maps.
+   */
+  private measure(ids: readonly number[]): void {
+    const todo = ids.map((id) => this.refs.get(id)!).filter((r) => r.unmeasured && r.live);
+    if (todo.length === 0) return;
+    if (todo.length <= 8) {
+      for (const r of todo)
+        r.unmeasured!.mapBytes = mappingSizeAt(
+          r.handle,
+          r.unmeasured!.ring ? (r.unmeasured!.ring.nr + 1) * 32 : null,
+        );
+    } else {
+      const sizes = mappingSizes(todo.map((r) => r.handle));
+      for (const r of todo) r.unmeasured!.mapBytes = sizes.get(r.handle) ?? null;
+    }
+    for (const r of todo) r.unmeasured = null;
+    const done = new Set(ids);
+    this.unmeasured = this.unmeasured.filter((id) => !done.has(id));
   }
 
   private readRing(handle: bigint): RingRead | null {
@@ -195,8 +266,7 @@ export class Executor {
   private limitAddressSpace(headroom: bigint): BigUint64Array {
     const old = new BigUint64Array(2);
     this.c.getrlimit(RLIMIT_AS, old);
-    const statm = statmPages();
-    const limit = statm * BigInt(this.pageSize) + headroom;
+    const limit = statmPages() * BigInt(this.pageSize) + headroom;
     this.rlimit[0] = limit < old[1]! ? limit : old[1]!;
     this.rlimit[1] = old[1]!;
     if (this.c.setrlimit(RLIMIT_AS, this.rlimit) !== 0)
@@ -215,11 +285,22 @@ export class Executor {
     return this.c.errno() !== ENOMEM;
   }
 
-  private resolve(target: DestroyTarget): { addr: bigint; ref?: Ref; scratch?: bigint } {
-    if ('ref' in target) {
-      const ref = this.refs.get(target.ref);
-      if (!ref) throw new Error(`destroy: unknown ref ${target.ref}`);
-      return { addr: ref.handle, ref };
+  private markDead(id: number, ref: Ref): void {
+    ref.live = false;
+    this.live.delete(id);
+  }
+
+  private resolve(target: DestroyTarget): {
+    addr: bigint;
+    ref?: Ref;
+    id?: number;
+    scratch?: bigint;
+  } {
+    if ('ref' in target || 'step' in target) {
+      const id = 'ref' in target ? target.ref : this.refOfStep(target.step);
+      const ref = this.refs.get(id);
+      if (!ref) throw new Error(`destroy: unknown ref ${id}`);
+      return { addr: ref.handle, ref, id };
     }
     if ('address' in target) return { addr: BigInt(target.address) };
     if ('unmapped' in target) return { addr: this.arena.unmapped };
@@ -240,17 +321,23 @@ export class Executor {
 
   /** io_destroy on the thread pool; the step ends when it returns or its effect (the ring unmapped) is visible. */
   async destroy(target: DestroyTarget): Promise<DestroyResult> {
-    const { addr, ref, scratch } = this.resolve(target);
-    if (ref?.live && ref.result) this.measurePendingMaps();
-    const mappedBefore = this.isMapped(addr);
+    const { addr, ref, id, scratch } = this.resolve(target);
+    if (id !== undefined && ref?.unmeasured) this.measure([id]);
     const before = this.aioNr.read();
+    // kill_ioctx() frees the slot and gives the charge back to aio-nr before it unmaps the ring and waits
+    // for RCU: once aio-nr has dropped by a live context's charge, the destroy has taken effect.
+    const given = ref?.live && ref.charge !== null && before !== null ? before - ref.charge : null;
     const { token, done } = this.issueDestroy(addr);
     const settled = await this.waitFor(
-      () => done.value !== undefined || (mappedBefore && !this.isMapped(addr)),
+      () => done.value !== undefined || (given !== null && (this.aioNr.read() ?? given) <= given),
+      DESTROY_EFFECT_TIMEOUT_MS,
     );
     const after = this.aioNr.read();
-    const ringGone = mappedBefore && !this.isMapped(addr);
-    if (ref && ringGone) ref.live = false;
+    const returned0 = done.value;
+    const ringGone = returned0
+      ? returned0.ret === 0
+      : given !== null && after !== null && after <= given;
+    if (ref && ringGone) this.markDead(id!, ref);
     let scratchUnmapped: boolean | undefined;
     if (scratch !== undefined) {
       scratchUnmapped = !this.isMapped(scratch);
@@ -258,7 +345,11 @@ export class Executor {
     }
     const returned = done.value;
     if (returned) this.completions = this.completions.filter((x) => x.token !== token);
-    const result: DestroyResult = {
+    if (!settled)
+      throw new Error(
+        `io_destroy(${hex(addr)}) neither returned nor took effect within ${DESTROY_EFFECT_TIMEOUT_MS} ms`,
+      );
+    return {
       op: 'destroy',
       handle: hex(addr),
       ret: returned ? returned.ret : null,
@@ -269,11 +360,6 @@ export class Executor {
       ...(returned ? {} : { token }),
       ...(scratchUnmapped === undefined ? {} : { scratchUnmapped }),
     };
-    if (!settled)
-      throw new Error(
-        `io_destroy(${hex(addr)}) neither returned nor took effect within ${DESTROY_EFFECT_TIMEOUT_MS} ms`,
-      );
-    return result;
   }
 
   private issueDestroy(addr: bigint): { token: number; done: { value?: Completion } } {
@@ -293,11 +379,16 @@ export class Executor {
     return { token, done };
   }
 
-  private async waitFor(cond: () => boolean): Promise<boolean> {
-    const deadline = Date.now() + DESTROY_EFFECT_TIMEOUT_MS;
-    while (!cond()) {
+  /**
+   * Poll `cond` until it holds. The first polls only yield to the event loop;
+   * after that the worker sleeps between polls, leaving the CPU to the
+   * thread-pool threads whose io_destroy calls it is waiting for.
+   */
+  private async waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let polls = 0; !cond(); polls++) {
       if (Date.now() > deadline) return false;
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => (polls < 8 ? setImmediate(r) : setTimeout(r, 1)));
     }
     return true;
   }
@@ -318,20 +409,19 @@ export class Executor {
 
   /** Bring aio-max-nr - aio-nr down to `headroom` with filler contexts (each at most the internal limit). */
   fill(headroom: bigint): FillResult {
-    const maxText = readSysctl('aio-max-nr');
     const fillers: { nr: number; result: SetupResult }[] = [];
-    if (maxText === null) return { op: 'fill', fillers, reached: false, aioNrAfter: null };
-    const max = BigInt(maxText);
-    const PER_FILLER = 4_194_304n;
+    const max = readAioMaxNr();
+    if (max === null) return { op: 'fill', fillers, reached: false, aioNrAfter: null };
     for (let i = 0; i < 16; i++) {
-      const now = this.aioNr.read() ?? 0n;
-      const gap = max - now - headroom;
+      const gap = max - (this.aioNr.read() ?? 0n) - headroom;
       if (gap <= 0n) break;
       const nr = Number(gap < PER_FILLER ? gap : PER_FILLER);
       const result = this.setup(nr, 'zero');
       fillers.push({ nr, result });
-      if (result.ret !== 0) break; // someone else took the room meanwhile; the model is told what happened
+      if (result.ref !== undefined) this.fillers.push(result.ref);
+      if (result.ret !== 0) break; // someone else took the room meanwhile; the runner is told what happened
     }
+    this.measure(this.fillers);
     const after = this.aioNr.read();
     return {
       op: 'fill',
@@ -341,35 +431,63 @@ export class Executor {
     };
   }
 
+  /** Hold the headroom at `level` (null: no fillers). Lowering it only adds fillers. */
+  private async setFill(
+    level: bigint | null,
+  ): Promise<{ released: ReleaseResult | null; made: FillResult | null }> {
+    let released: ReleaseResult | null = null;
+    const lower = level !== null && this.fillLevel !== null && level <= this.fillLevel;
+    if (!lower && this.fillers.length > 0) {
+      released = await this.release(this.fillers);
+      this.fillers = [];
+    }
+    this.fillLevel = level;
+    return { released, made: level === null ? null : this.fill(level) };
+  }
+
   /**
-   * Destroy every live context concurrently and return once all their rings are
-   * gone. Clobbered rings get their id back first, or io_destroy could not find them.
+   * Destroy contexts concurrently and return once all their rings are gone
+   * (default: every live one). Clobbered rings get their id back first, or
+   * io_destroy could not find them.
    */
-  async release(): Promise<ReleaseResult> {
-    this.measurePendingMaps();
-    const live = [...this.refs.entries()].filter(([, r]) => r.live);
+  async release(only?: readonly number[]): Promise<ReleaseResult> {
+    const ids = only ? only.filter((id) => this.live.has(id)) : [...this.live];
+    if (ids.length === 0) return { op: 'release', refs: [], aioNrAfter: u64(this.aioNr.read()) };
+    this.measure(ids);
+    const live = ids.map((id) => [id, this.refs.get(id)!] as const);
     for (const [, r] of live)
       if (r.clobbered && r.slot !== null) r.clobbered = !this.writeRingId(r, r.slot);
+    // Done when aio-nr has dropped by every charge (kill_ioctx() gives it back before its RCU wait),
+    // or when every call has returned. A ring's address may be mapped again at once (by the thread
+    // pool's own stacks), so whether the address is still mapped says nothing.
+    const now = this.aioNr.read();
+    const charged = live.every(([, r]) => r.charge !== null);
+    const target = now !== null && charged ? live.reduce((n, [, r]) => n - r.charge!, now) : null;
     const calls = live.map(([, r]) => this.issueDestroy(r.handle).done);
-    const ok = await this.waitFor(() =>
-      live.every(([, r], i) => calls[i]!.value !== undefined || !this.isMapped(r.handle)),
+    const timeout = DESTROY_EFFECT_TIMEOUT_MS + 50 * ids.length;
+    const ok = await this.waitFor(
+      () =>
+        (target !== null && (this.aioNr.read() ?? target) <= target) ||
+        calls.every((c) => c.value !== undefined),
+      timeout,
     );
-    if (!ok) throw new Error('release: rings still mapped after the timeout');
+    if (!ok) throw new Error(`release: ${ids.length} rings still mapped after ${timeout} ms`);
     const released: number[] = [];
     live.forEach(([id, r], i) => {
       const failed = calls[i]!.value !== undefined && calls[i]!.value!.ret !== 0;
       if (!failed) {
-        r.live = false;
+        this.markDead(id, r);
         released.push(id);
       }
     });
+    if (only === undefined) this.fillers = [];
     return { op: 'release', refs: released, aioNrAfter: u64(this.aioNr.read()) };
   }
 }
 
-function readSysctl(name: string): string | null {
+function readAioMaxNr(): bigint | null {
   try {
-    return readFileSync(`/proc/sys/fs/${name}`, 'utf8').trim();
+    return BigInt(readFileSync('/proc/sys/fs/aio-max-nr', 'utf8').trim());
   } catch {
     return null;
   }

@@ -117,12 +117,7 @@ async function main(): Promise<void> {
       send({ type: 'drained', id: req.id, completions: await exec.drain() });
       continue;
     }
-    const results = [];
-    for (const kase of req.cases)
-      results.push({ id: kase.id, results: await exec.runCase(kase.steps) });
-    exec.measurePendingMaps();
-    for (const r of results) send({ type: 'case', batch: req.id, id: r.id, results: r.results });
-    send({ type: 'batch-done', id: req.id, completions: exec.takeCompletions() });
+    send(await exec.batch(req));
   }
   // Exiting releases every context at once (exit_aio); no need to wait for io_destroy.
   process.exit(0);

@@ -1,0 +1,173 @@
+/**
+ * A conformance case: an environment request plus a sequence of steps, in the
+ * model's vocabulary. Serialisable to JSON (u64 as decimal strings), so that a
+ * divergence can be replayed exactly with `aiospec run --case '<json>'`.
+ */
+import {
+  CTX_KIND_NAMES,
+  type CtxKind,
+  type ErrnoName,
+  isCtxKind,
+  isErrnoName,
+} from '../model/index.js';
+
+/** What io_destroy is given, named by intent; each side resolves it to an address of its own. */
+export type DestroyTarget =
+  /** The handle made by setup step `setup` of this case (live, or already destroyed: stale). */
+  | { readonly handle: number }
+  /** A literal address: "0", "0xffffffffffffffff". */
+  | { readonly address: string }
+  /** A readable page of the process's own holding `u32` at `offset` (0 = page-aligned). */
+  | { readonly bogus: { readonly u32: number; readonly offset: number } }
+  /** An address nothing is mapped at. */
+  | { readonly unmapped: true };
+
+export type Step =
+  | {
+      readonly op: 'setup';
+      readonly nr: number;
+      readonly ctx: CtxKind;
+      readonly asHeadroom?: bigint;
+    }
+  | { readonly op: 'destroy'; readonly target: DestroyTarget }
+  /** Overwrite ring->id of the context made by setup step `setup`. */
+  | { readonly op: 'clobber'; readonly setup: number; readonly id: number };
+
+export interface Case {
+  /** A name for table cases; generated cases have none. */
+  readonly name?: string;
+  /** Where a table case comes from (LTP, libaio, gVisor, a model rule). */
+  readonly source?: string;
+  /** aio-max-nr minus aio-nr before the steps, made real with filler contexts; absent = as found. */
+  readonly headroom?: bigint;
+  /** A seccomp filter answering io_setup with this errno (a sandboxed worker). */
+  readonly seccomp?: ErrnoName;
+  /** Run in a process that has never created a context (a fresh worker). */
+  readonly freshProcess?: boolean;
+  readonly steps: readonly Step[];
+}
+
+export function caseToJson(c: Case): unknown {
+  return JSON.parse(JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+export function caseToString(c: Case): string {
+  return JSON.stringify(caseToJson(c));
+}
+
+function fail(what: string): never {
+  throw new Error(`case: ${what}`);
+}
+
+function u32(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)
+    fail(`${what} must be a u32`);
+  return v;
+}
+
+function u64(v: unknown, what: string): bigint {
+  if (
+    (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) ||
+    (typeof v === 'string' && /^(0|[1-9][0-9]*)$/.test(v))
+  ) {
+    const n = BigInt(v);
+    if (n < 1n << 64n) return n;
+  }
+  return fail(`${what} must be a u64 (number, or decimal string)`);
+}
+
+function parseTarget(t: unknown, i: number): DestroyTarget {
+  const o = (t ?? {}) as Record<string, unknown>;
+  if ('handle' in o) return { handle: u32(o.handle, `steps[${i}].target.handle`) };
+  if (
+    'address' in o &&
+    typeof o.address === 'string' &&
+    /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(o.address)
+  )
+    return { address: o.address };
+  if ('bogus' in o) {
+    const b = (o.bogus ?? {}) as Record<string, unknown>;
+    return {
+      bogus: {
+        u32: u32(b.u32, `steps[${i}].target.bogus.u32`),
+        offset: u32(b.offset, `steps[${i}].target.bogus.offset`),
+      },
+    };
+  }
+  if (o.unmapped === true) return { unmapped: true };
+  return fail(
+    `steps[${i}].target must be {handle}, {address}, {bogus:{u32,offset}} or {unmapped:true}`,
+  );
+}
+
+/** Parse and validate a case from JSON (as printed in reports). */
+export function parseCase(json: unknown): Case {
+  const o = (json ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(o.steps) || o.steps.length === 0) fail('steps must be a non-empty array');
+  const steps = o.steps.map((s: Record<string, unknown>, i: number): Step => {
+    if (s.op === 'setup') {
+      if (typeof s.ctx !== 'string' || !isCtxKind(s.ctx))
+        fail(`steps[${i}].ctx must be one of ${CTX_KIND_NAMES.join(', ')}`);
+      const step = { op: 'setup' as const, nr: u32(s.nr, `steps[${i}].nr`), ctx: s.ctx as CtxKind };
+      return s.asHeadroom === undefined
+        ? step
+        : { ...step, asHeadroom: u64(s.asHeadroom, `steps[${i}].asHeadroom`) };
+    }
+    if (s.op === 'destroy') return { op: 'destroy', target: parseTarget(s.target, i) };
+    if (s.op === 'clobber')
+      return {
+        op: 'clobber',
+        setup: u32(s.setup, `steps[${i}].setup`),
+        id: u32(s.id, `steps[${i}].id`),
+      };
+    return fail(`steps[${i}].op must be setup, destroy or clobber`);
+  });
+  steps.forEach((s, i) => {
+    const ref =
+      s.op === 'clobber'
+        ? s.setup
+        : s.op === 'destroy' && 'handle' in s.target
+          ? s.target.handle
+          : null;
+    if (ref !== null && (ref >= i || steps[ref]!.op !== 'setup'))
+      fail(`steps[${i}] refers to step ${ref}, which is not an earlier setup`);
+  });
+  const c: { -readonly [K in keyof Case]: Case[K] } = { steps };
+  if (typeof o.name === 'string') c.name = o.name;
+  if (typeof o.source === 'string') c.source = o.source;
+  if (o.headroom !== undefined) c.headroom = u64(o.headroom, 'headroom');
+  if (o.seccomp !== undefined) {
+    if (typeof o.seccomp !== 'string' || !isErrnoName(o.seccomp))
+      fail('seccomp must be an errno name');
+    c.seccomp = o.seccomp as ErrnoName;
+  }
+  if (o.freshProcess === true) c.freshProcess = true;
+  return c;
+}
+
+/** One line for a person: io_setup(1, zero); io_destroy(#0). */
+export function describeCase(c: Case): string {
+  const parts = c.steps.map((s) => {
+    if (s.op === 'setup')
+      return `io_setup(${s.nr > 0xffff ? `0x${s.nr.toString(16)}` : s.nr}, ${s.ctx}${s.asHeadroom === undefined ? '' : `, AS+${s.asHeadroom}`})`;
+    if (s.op === 'clobber') return `ring#${s.setup}->id = ${s.id}`;
+    const t = s.target;
+    const arg =
+      'handle' in t
+        ? `#${t.handle}`
+        : 'address' in t
+          ? t.address
+          : 'bogus' in t
+            ? `bogus(u32 ${t.bogus.u32}, +${t.bogus.offset})`
+            : 'unmapped';
+    return `io_destroy(${arg})`;
+  });
+  const env = [
+    c.headroom !== undefined ? `headroom ${c.headroom}` : '',
+    c.seccomp ? `seccomp ${c.seccomp}` : '',
+    c.freshProcess ? 'fresh process' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${env ? `[${env}] ` : ''}${parts.join('; ')}`;
+}
