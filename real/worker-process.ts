@@ -72,7 +72,10 @@ export function workerEntry(): string {
 }
 
 export function hostLaunch(): Launch {
-  return { command: process.execPath, args: [workerEntry()] };
+  const prof = process.env.AIOSPEC_WORKER_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AIOSPEC_WORKER_PROF}`]
+    : [];
+  return { command: process.execPath, args: [...prof, workerEntry()] };
 }
 
 const live = new Set<ChildProcess>();

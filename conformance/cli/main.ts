@@ -1,11 +1,17 @@
 /** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
+import { RUN_HELP, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
 export type CommandResult = { out: string; code: number };
 type Command = (argv: readonly string[]) => CommandResult | Promise<CommandResult>;
 
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
+  run: {
+    run: runCommand,
+    help: RUN_HELP,
+    summary: 'the model against a real kernel: every difference, shrunk and replayable',
+  },
   explain: {
     run: explainCommand,
     help: EXPLAIN_HELP,

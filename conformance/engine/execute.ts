@@ -2,12 +2,15 @@
  * Runs cases on real workers and judges every step against the model.
  *
  * A long-lived worker runs the cases in batches, two in flight: the worker runs
- * one while this process judges the other. Each case releases its own contexts
- * when it ends (io_destroy on the thread pool, finished once aio-nr has them
- * back), so cases are independent and any one can be replayed alone. Filler
- * contexts that set aio-nr's headroom stay across the cases that want the same
- * headroom. Sandboxed cases (seccomp) and cases needing a process that never
- * made a context get workers of their own.
+ * one while this process judges the other. The contexts a batch's cases make
+ * stay until the batch ends and are then released in bulk (io_destroy on the
+ * thread pool, done once aio-nr has them back): one by one, each would cost a
+ * thread hand-off and a wait. The model follows the real state throughout, and
+ * a divergent case is reported with the setups before it in its batch, so that
+ * it replays alone in the same state. Filler contexts that set aio-nr's
+ * headroom stay across the batches that want the same headroom. Sandboxed
+ * cases (seccomp) and cases needing a process that never made a context get
+ * workers of their own, and run alone, releasing their contexts when they end.
  */
 import {
   type Environment,
@@ -108,9 +111,10 @@ export class Engine {
         attempts: 0,
       }),
     );
-    const ordinary = verdicts.filter((v) => !v.case.seccomp && !v.case.freshProcess);
-    // As found first, then from the most headroom to the least: fillers are only ever added to.
-    ordinary.sort((a, b) => compareHeadroom(a.case.headroom, b.case.headroom));
+    const ordinary = executionOrder(
+      verdicts.filter((v) => !v.case.seccomp && !v.case.freshProcess),
+      (v) => v.case,
+    );
     const batches = groupBy(ordinary, (v) => v.case.headroom ?? null).flatMap((g) =>
       chunk(g, opts.batchSize ?? 256),
     );
@@ -126,7 +130,7 @@ export class Engine {
       previous = batch && outcome ? { batch, outcome } : null;
     }
     if (this.main.fill !== null)
-      await this.absorb(this.main, [], await this.send(this.main, [], null), verdicts);
+      await this.absorb(this.main, [], await this.send(this.main, [], true, null), verdicts);
     for (const v of verdicts.filter((v) => v.case.seccomp || v.case.freshProcess)) {
       await this.runAlone(v);
       opts.onProgress?.(++done, verdicts.length);
@@ -141,14 +145,14 @@ export class Engine {
     if (v.case.freshProcess) {
       const s = await this.slot(v.case.seccomp);
       try {
-        await this.absorb(s, [v], await this.send(s, [v]), []);
+        await this.absorb(s, [v], await this.send(s, [v], true), []);
       } finally {
         await s.worker.close();
       }
       return;
     }
     const s = await this.slotFor(v.case.seccomp);
-    await this.absorb(s, [v], await this.send(s, [v]), []);
+    await this.absorb(s, [v], await this.send(s, [v], true), []);
   }
 
   private async slotFor(seccomp: ErrnoName | undefined): Promise<Slot> {
@@ -162,47 +166,73 @@ export class Engine {
   }
 
   /**
-   * Re-run every divergence alone before believing it: once, or up to three
-   * times when aio-nr moved under it (another process using AIO).
+   * Re-run divergences alone before believing them: once, or up to three times
+   * when aio-nr moved under the case (another process using AIO). Divergences
+   * alike (same signature) stand or fall together: re-running one in a
+   * thousand is enough to confirm the rest, and a few that all fail to
+   * reproduce make the kind inconclusive.
    */
   private async confirm(verdicts: CaseVerdict[]): Promise<void> {
-    for (const v of verdicts) {
-      if (v.status !== 'diverge') continue;
-      const firstMoved = v.moved;
-      for (let attempt = 0; attempt < (firstMoved ? 3 : 1); attempt++) {
-        const again: CaseVerdict = {
-          suite: v.suite,
-          index: v.index,
-          case: v.case,
-          status: 'pass',
-          steps: [],
-          moved: false,
-          attempts: 0,
-        };
-        await this.runAlone(again);
-        await this.collectPending();
-        v.attempts += again.attempts;
-        if (again.moved) continue;
-        if (again.status === 'diverge') {
-          v.steps = again.steps;
-          v.reason = again.reason ?? 'diverged again when re-run with aio-nr steady';
-          return;
-        }
-        v.status = firstMoved ? 'pass' : 'inconclusive';
-        v.reason = firstMoved
-          ? 'aio-nr moved under the first run (another process); the re-run agreed'
-          : 'diverged once, agreed when re-run: not reproducible';
-        return;
+    const kinds = new Map<string, CaseVerdict[]>();
+    for (const v of verdicts)
+      if (v.status === 'diverge') kinds.set(signature(v), [...(kinds.get(signature(v)) ?? []), v]);
+    for (const members of kinds.values()) {
+      let confirmed: CaseVerdict | undefined;
+      let tried = 0;
+      while (!confirmed && tried < Math.min(CONFIRM_TRIES, members.length)) {
+        const v = members[tried++]!;
+        await this.confirmOne(v);
+        if (v.status === 'diverge') confirmed = v;
       }
-      v.status = 'inconclusive';
-      v.reason = 'aio-nr kept moving under the case (another process is using AIO); retried';
+      for (const v of members.slice(tried)) {
+        v.status = confirmed ? 'diverge' : 'inconclusive';
+        v.reason = confirmed
+          ? `diverges like ${confirmed.suite} #${confirmed.index}, which diverged again when re-run`
+          : 'diverges like cases that did not reproduce when re-run';
+      }
     }
   }
 
-  /** Send a batch to the worker; the fillers change first if the batch wants another headroom. */
+  private async confirmOne(v: CaseVerdict): Promise<void> {
+    const firstMoved = v.moved;
+    for (let attempt = 0; attempt < (firstMoved ? 3 : 1); attempt++) {
+      const again: CaseVerdict = {
+        suite: v.suite,
+        index: v.index,
+        case: v.reproducer ?? v.case,
+        status: 'pass',
+        steps: [],
+        moved: false,
+        attempts: 0,
+      };
+      await this.runAlone(again);
+      await this.collectPending();
+      v.attempts += again.attempts;
+      if (again.moved) continue;
+      if (again.status === 'diverge') {
+        v.steps = again.steps;
+        v.reason = again.reason ?? 'diverged again when re-run with aio-nr steady';
+        return;
+      }
+      v.status = firstMoved ? 'pass' : 'inconclusive';
+      v.reason = firstMoved
+        ? 'aio-nr moved under the first run (another process); the re-run agreed'
+        : 'diverged once, agreed when re-run: not reproducible';
+      return;
+    }
+    v.status = 'inconclusive';
+    v.reason = 'aio-nr kept moving under the case (another process is using AIO); retried';
+  }
+
+  /**
+   * Send a batch to the worker; the fillers change first if the batch wants
+   * another headroom. `alone`: each case releases its contexts as it ends
+   * (re-runs, sandboxes); otherwise the batch's contexts go together at its end.
+   */
   private send(
     s: Slot,
     batch: CaseVerdict[],
+    alone = false,
     headroom: bigint | null = batch[0]?.case.headroom ?? null,
   ): Promise<BatchOutcome> {
     const fill = headroom === s.fill ? {} : { fill: headroom === null ? null : u64Text(headroom) };
@@ -210,24 +240,42 @@ export class Engine {
     const cases: RealCase[] = batch.map((v, i) => ({
       id: i,
       steps: v.case.steps.map(realStep),
-      release: true,
+      release: alone,
     }));
-    return s.worker.run(cases, this.options.batchTimeoutMs ?? 60_000 + 50 * cases.length, fill);
+    const timeout = this.options.batchTimeoutMs ?? 60_000 + 50 * cases.length;
+    return s.worker.run(cases, timeout, { ...fill, releaseAfter: !alone });
   }
 
-  /** Judge a batch's results in order, following the fillers it reports. */
+  /**
+   * Judge a batch's results in order, following the fillers and the release it
+   * reports. Each case gets the setups that left contexts before it in the
+   * batch as the prefix of its reproducer.
+   */
   private async absorb(
     s: Slot,
     batch: CaseVerdict[],
     out: BatchOutcome,
     verdicts: CaseVerdict[],
   ): Promise<void> {
-    if (out.fill) this.absorbFill(s, out.fill, batch[0]?.case.headroom ?? null, verdicts);
+    const headroom = batch[0]?.case.headroom ?? null;
+    if (out.fill) this.absorbFill(s, out.fill, headroom, verdicts);
+    const prefix: Step[] = [];
     out.cases.forEach((c, i) => {
       const v = batch[i]!;
       v.attempts += 1;
-      if (c.status === 'ok') this.judge(s, v, c.results);
-      else if (c.status === 'not-run') v.status = 'skip';
+      if (c.status === 'ok') {
+        if (prefix.length > 0)
+          v.reproducer = {
+            ...v.case,
+            ...(headroom === null ? {} : { headroom }),
+            steps: [...prefix, ...v.case.steps],
+          };
+        this.judge(s, v, c.results);
+        v.case.steps.forEach((step, k) => {
+          const r = c.results[k];
+          if (step.op === 'setup' && r?.op === 'setup' && r.ref !== undefined) prefix.push(step);
+        });
+      } else if (c.status === 'not-run') v.status = 'skip';
       else {
         v.status = 'diverge';
         v.reason =
@@ -236,13 +284,14 @@ export class Engine {
             : `the worker hung for ${c.afterMs} ms`;
       }
     });
+    if (out.released) this.absorbRelease(s, out.released);
     for (const c of out.completions) this.settle(s, c.token, c.ret, c.errno);
     if (!s.worker.alive) {
       await this.replaceWorker(s);
       // One at a time: a crash now names its case.
       for (const v of batch.filter((x) => x.status === 'skip')) {
         v.status = 'pass';
-        await this.absorb(s, [v], await this.send(s, [v]), verdicts);
+        await this.absorb(s, [v], await this.send(s, [v], true), verdicts);
       }
     }
   }
@@ -392,6 +441,22 @@ export class Engine {
   }
 }
 
+/** How many divergences of one kind are re-run before the kind is called inconclusive. */
+const CONFIRM_TRIES = 3;
+
+/**
+ * What kind of divergence a case shows: at its first differing step, the
+ * model's deciding rule, the fields that differ and the errno on each side.
+ * (Later steps follow the real state, so the first difference is the cause.)
+ */
+export function signature(v: CaseVerdict): string {
+  const s = v.steps.find((x) => x.diffs.length > 0);
+  if (!s) return `worker: ${v.reason ?? ''}`;
+  const errno = s.diffs.find((d) => d.field === 'errno');
+  const fields = s.diffs.map((d) => d.field.split('.')[0]).filter((f, i, a) => a.indexOf(f) === i);
+  return `${s.op}:${s.rule ?? '-'}:${fields.join(',')}${errno ? `:${String(errno.model)}/${String(errno.real)}` : ''}`;
+}
+
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): T[][] {
   const groups: T[][] = [];
   let last: K | undefined;
@@ -410,6 +475,14 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The order cases run in: as found first, then from the most headroom to the least (fillers are only ever added to). */
+export function executionOrder<T = Case>(
+  items: readonly T[],
+  caseOf: (t: T) => Case = (t) => t as Case,
+): T[] {
+  return [...items].sort((a, b) => compareHeadroom(caseOf(a).headroom, caseOf(b).headroom));
+}
+
 function compareHeadroom(a: bigint | undefined, b: bigint | undefined): number {
   if (a === b) return 0;
   if (a === undefined) return -1;
@@ -422,7 +495,11 @@ function modelTarget(
   handles: readonly (bigint | undefined)[],
   realHandle: string,
 ): { handle: bigint; memory?: U32Read } {
-  if ('handle' in t) return { handle: handles[t.handle] ?? BigInt(realHandle) };
+  // A setup that made no context left its ctx at 0: the worker passes 0, and so does the model.
+  if ('handle' in t)
+    return handles[t.handle] === undefined
+      ? { handle: 0n, memory: { readable: false } }
+      : { handle: handles[t.handle]! };
   if ('bogus' in t)
     return { handle: BigInt(realHandle), memory: { readable: true, u32: t.bogus.u32 } };
   if ('unmapped' in t) return { handle: BigInt(realHandle), memory: { readable: false } };

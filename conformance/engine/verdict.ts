@@ -30,6 +30,11 @@ export interface CaseVerdict {
   moved: boolean;
   /** How many times the case ran (retries after a first divergence). */
   attempts: number;
+  /**
+   * The case as it must be replayed alone to meet the same state: the setups
+   * that left contexts before it in its batch come first. Absent: the case alone.
+   */
+  reproducer?: Case;
 }
 
 /** A pending io_destroy return value, checked when it arrives. */

@@ -4,9 +4,12 @@
  * various levels, and sometimes an RLIMIT_AS close to the ring's size.
  */
 import fc from 'fast-check';
-import { type CtxKind, linuxRingGeometry, type PageSize, U32_MAX } from '../../model/index.js';
+import { type CtxKind, linuxRingGeometry, type PageSize } from '../../model/index.js';
 import type { Case } from '../cases.js';
 import { nrEventsArb } from './nr-events.js';
+
+/** Let a drawn value shrink across the alternatives, toward the first (the simplest). */
+const CROSS = { withCrossShrink: true } as const;
 
 export interface PropsHost {
   readonly possibleCpus: number;
@@ -29,6 +32,7 @@ const CTX_WEIGHTS: readonly [CtxKind, number][] = [
 
 export function ctxArb(): fc.Arbitrary<CtxKind> {
   return fc.oneof(
+    CROSS,
     ...CTX_WEIGHTS.map(([kind, weight]) => ({ weight, arbitrary: fc.constant(kind) })),
   );
 }
@@ -45,83 +49,53 @@ export function headroomLevels(available: bigint): bigint[] {
 
 function headroomArb(available: bigint): fc.Arbitrary<bigint | undefined> {
   return fc.oneof(
+    CROSS,
     { weight: 5, arbitrary: fc.constant(undefined) },
     { weight: 3, arbitrary: fc.constantFrom(...headroomLevels(available)) },
   );
 }
 
-/** nr_events near the headroom (the cumulative-EAGAIN edge) or from the general distribution. */
-function nrArb(host: PropsHost, headroom: bigint | undefined): fc.Arbitrary<number> {
-  const general = nrEventsArb(host.possibleCpus, host.pageSize);
-  if (headroom === undefined || headroom + 1n > BigInt(U32_MAX)) return general;
-  const h = Number(headroom);
-  return fc.oneof(
-    { weight: 2, arbitrary: general },
-    { weight: 1, arbitrary: fc.constantFrom(Math.max(h - 1, 0), h, h + 1) },
-  );
-}
-
-/** RLIMIT_AS headroom around the size of the ring this call would map. */
-function asHeadroomArb(host: PropsHost, nr: number): fc.Arbitrary<bigint | undefined> {
+/** RLIMIT_AS headroom around the size of the ring a call would map: none, or one of four offsets from it. */
+function asHeadroomFor(host: PropsHost, nr: number, choice: number): bigint | undefined {
+  if (choice >= 4) return undefined;
   const ne = (2 * Math.max(nr, 4 * host.possibleCpus)) >>> 0;
   const bytes = BigInt(linuxRingGeometry(ne, host.pageSize).bytes);
   const S = BigInt(host.pageSize);
-  return fc.oneof(
-    { weight: 9, arbitrary: fc.constant(undefined) },
-    {
-      weight: 1,
-      arbitrary: fc.constantFrom(0n, bytes - 1n, bytes, bytes + S).filter((b) => b >= 0n),
-    },
-  );
+  return [0n, bytes - 1n, bytes, bytes + S][choice];
 }
 
+/**
+ * One io_setup. Drawn as a flat tuple and mapped (no chains): fast to
+ * generate, and every part shrinks. Where a small headroom is set, nr_events
+ * is often drawn right at it (headroom - 1, headroom, headroom + 1).
+ */
 export function propsCaseArb(host: PropsHost): fc.Arbitrary<Case> {
-  return headroomArb(host.available).chain((headroom) =>
-    nrArb(host, headroom).chain((nr) =>
-      fc.tuple(ctxArb(), asHeadroomArb(host, nr)).map(([ctx, asHeadroom]): Case => {
-        const step =
-          asHeadroom === undefined
-            ? { op: 'setup' as const, nr, ctx }
-            : { op: 'setup' as const, nr, ctx, asHeadroom };
-        return headroom === undefined ? { steps: [step] } : { headroom, steps: [step] };
-      }),
-    ),
-  );
-}
-
-/** The same space without chains, so that fast-check can shrink a failing case given as an example. */
-export function propsShrinkArb(host: PropsHost): fc.Arbitrary<Case> {
   return fc
-    .record({
-      headroom: fc.option(fc.bigInt({ min: 0n, max: host.available }), { nil: undefined }),
-      nr: fc.integer({ min: 0, max: U32_MAX }),
-      ctx: fc.constantFrom<CtxKind>(
-        'zero',
-        'readonly',
-        'nonzero',
-        'readonly-nonzero',
-        'null',
-        'unmapped',
-        'kernel',
-        'straddle',
+    .tuple(
+      headroomArb(host.available),
+      nrEventsArb(host.possibleCpus, host.pageSize),
+      fc.oneof(
+        CROSS,
+        { weight: 2, arbitrary: fc.constant(-2) },
+        { weight: 1, arbitrary: fc.integer({ min: -1, max: 1 }) },
       ),
-      asHeadroom: fc.option(fc.bigInt({ min: 0n, max: 1n << 40n }), { nil: undefined }),
-    })
-    .map(
-      ({ headroom, nr, ctx, asHeadroom }): Case => {
-        const step =
-          asHeadroom === undefined
-            ? { op: 'setup' as const, nr, ctx }
-            : { op: 'setup' as const, nr, ctx, asHeadroom };
-        return headroom === undefined ? { steps: [step] } : { headroom, steps: [step] };
-      },
-      (c: unknown) => {
-        const k = c as Case;
-        const s = k.steps[0];
-        if (k.steps.length !== 1 || s?.op !== 'setup') throw new Error('not a props case');
-        return { headroom: k.headroom, nr: s.nr, ctx: s.ctx, asHeadroom: s.asHeadroom };
-      },
-    );
+      ctxArb(),
+      fc.oneof(
+        CROSS,
+        { weight: 36, arbitrary: fc.constant(4) },
+        { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
+      ),
+    )
+    .map(([headroom, general, nearHeadroom, ctx, asChoice]): Case => {
+      const atHeadroom = headroom !== undefined && headroom <= 4096n && nearHeadroom >= -1;
+      const nr = atHeadroom ? Math.max(0, Number(headroom) + nearHeadroom) : general;
+      const asHeadroom = asHeadroomFor(host, nr, asChoice);
+      const step =
+        asHeadroom === undefined
+          ? { op: 'setup' as const, nr, ctx }
+          : { op: 'setup' as const, nr, ctx, asHeadroom };
+      return headroom === undefined ? { steps: [step] } : { headroom, steps: [step] };
+    });
 }
 
 /** `n` props cases, deterministic for a seed. */

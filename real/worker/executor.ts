@@ -9,7 +9,7 @@
  * - /proc/self/maps costs ~150 us to read: ring sizes are measured lazily, for
  *   all pending rings at once, before any of them goes away.
  */
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { AioNrReader } from '../aio-nr-reader.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
 import type { Libc } from '../libc.js';
@@ -21,7 +21,6 @@ import {
   PROT_WRITE,
   RLIMIT_AS,
 } from '../libc.js';
-import { mappingSizes } from '../proc-maps.js';
 import type {
   ClobberResult,
   Completion,
@@ -38,7 +37,7 @@ import type {
   StepResult,
   U64,
 } from '../protocol.js';
-import { mappingSizeAt } from '../ring-mapping.js';
+import { ringMappingSizes } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
 
 const ENOMEM = 12;
@@ -154,10 +153,9 @@ export class Executor {
     return this.takeCompletions();
   }
 
-  private refOfStep(step: number): number {
-    const ref = this.caseRefs[step];
-    if (ref === undefined) throw new Error(`step ${step} of this case made no context`);
-    return ref;
+  /** The ref made by a step of this case; undefined when that setup made no context. */
+  private refOfStep(step: number): number | undefined {
+    return this.caseRefs[step];
   }
 
   private async step(step: RealStep): Promise<StepResult> {
@@ -223,23 +221,21 @@ export class Executor {
   }
 
   /**
-   * Fill in the mapping size of rings made but not measured yet. A few are
-   * checked one by one against the size their header implies (~10 us each);
-   * more at once cost one read of /proc/self/maps.
+   * Fill in the mapping size of rings made but not measured yet (see
+   * ring-mapping.ts for how that stays cheap).
    */
   private measure(ids: readonly number[]): void {
     const todo = ids.map((id) => this.refs.get(id)!).filter((r) => r.unmeasured && r.live);
     if (todo.length === 0) return;
-    if (todo.length <= 8) {
-      for (const r of todo)
-        r.unmeasured!.mapBytes = mappingSizeAt(
-          r.handle,
-          r.unmeasured!.ring ? (r.unmeasured!.ring.nr + 1) * 32 : null,
-        );
-    } else {
-      const sizes = mappingSizes(todo.map((r) => r.handle));
-      for (const r of todo) r.unmeasured!.mapBytes = sizes.get(r.handle) ?? null;
-    }
+    const sizes = ringMappingSizes(
+      todo.map((r) => ({
+        handle: r.handle,
+        guess: r.unmeasured!.ring ? (r.unmeasured!.ring.nr + 1) * 32 : null,
+      })),
+    );
+    todo.forEach((r, i) => {
+      r.unmeasured!.mapBytes = sizes[i]!;
+    });
     for (const r of todo) r.unmeasured = null;
     const done = new Set(ids);
     this.unmeasured = this.unmeasured.filter((id) => !done.has(id));
@@ -298,6 +294,8 @@ export class Executor {
   } {
     if ('ref' in target || 'step' in target) {
       const id = 'ref' in target ? target.ref : this.refOfStep(target.step);
+      // The setup made no context: its ctx kept its value, 0, and that is what a C caller would pass.
+      if (id === undefined) return { addr: 0n };
       const ref = this.refs.get(id);
       if (!ref) throw new Error(`destroy: unknown ref ${id}`);
       return { addr: ref.handle, ref, id };
@@ -388,14 +386,15 @@ export class Executor {
     const deadline = Date.now() + timeoutMs;
     for (let polls = 0; !cond(); polls++) {
       if (Date.now() > deadline) return false;
-      await new Promise((r) => (polls < 8 ? setImmediate(r) : setTimeout(r, 1)));
+      await new Promise((r) => (polls < 64 ? setImmediate(r) : setTimeout(r, 1)));
     }
     return true;
   }
 
-  clobber(refId: number, id: number): ClobberResult {
-    const ref = this.refs.get(refId);
-    if (!ref?.live) throw new Error(`clobber: ref ${refId} is not a live context of this worker`);
+  /** Overwrite ring->id; nothing is written where there is no live ring (its address may hold anything now). */
+  clobber(refId: number | undefined, id: number): ClobberResult {
+    const ref = refId === undefined ? undefined : this.refs.get(refId);
+    if (!ref?.live) return { op: 'clobber', written: false };
     const written = this.writeRingId(ref, id);
     if (written) ref.clobbered = id !== ref.slot;
     return { op: 'clobber', written };
@@ -495,5 +494,10 @@ function readAioMaxNr(): bigint | null {
 
 /** Total program size in pages (/proc/self/statm, first field): what RLIMIT_AS is checked against. */
 function statmPages(): bigint {
-  return BigInt(readFileSync('/proc/self/statm', 'utf8').split(' ')[0]!);
+  statmFd ??= openSync('/proc/self/statm', 'r');
+  const n = readSync(statmFd, statmBuf, 0, statmBuf.length, 0);
+  return BigInt(statmBuf.toString('latin1', 0, n).split(' ')[0]!);
 }
+
+let statmFd: number | undefined;
+const statmBuf = Buffer.alloc(128);

@@ -1,0 +1,128 @@
+/**
+ * The same stream of single-call cases (the props suite's, fixed seed) run by
+ *   (a) aiospec's engine: generation + model + real call in a worker + comparison,
+ *   (b) a minimal C harness making only the syscalls, releasing contexts in bulk
+ *       (a forked child per chunk of cases; its exit releases them): the floor,
+ *   (c) a naive C harness that io_destroys each context before the next case.
+ * Prints cases/s for each and the ratios; `--json` prints one line.
+ *   npm run bench [-- --json] [-- --cases N] [-- --naive-cases N]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Case } from '../conformance/cases.js';
+import { Engine, executionOrder } from '../conformance/engine/execute.js';
+import { propsCases } from '../conformance/gen/props.js';
+import { CTX_KIND_NAMES, type PageSize } from '../model/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
+const out = join(root, 'bench/out');
+
+function streamLine(c: Case): string {
+  const s = c.steps[0];
+  if (s?.op !== 'setup') throw new Error('bench cases are single io_setup calls');
+  return `${c.headroom ?? -1} ${s.nr} ${CTX_KIND_NAMES.indexOf(s.ctx)} ${s.asHeadroom ?? -1}`;
+}
+
+function compile(name: string, libs: string[] = []): string | null {
+  const bin = join(out, name);
+  const r = spawnSync('gcc', ['-O2', '-o', bin, join(root, `bench/c/${name}.c`), ...libs], {
+    encoding: 'utf8',
+  });
+  if (r.error || r.status !== 0) return null;
+  return bin;
+}
+
+function runC(bin: string, args: string[]): { cases: number; seconds: number } {
+  const [cases, seconds] = execFileSync(bin, args, { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .map(Number);
+  return { cases: cases!, seconds: seconds! };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      cases: { type: 'string' },
+      'naive-cases': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const n = Number(values.cases ?? 10_000);
+  const naiveN = Number(values['naive-cases'] ?? 300);
+  const stride = Math.max(1, Math.floor(n / naiveN));
+  const seed = Number(values.seed ?? 1);
+  mkdirSync(out, { recursive: true });
+
+  const engine = new Engine({ profile: 'linux' });
+  await engine.start();
+  const h = engine.host;
+  const available = BigInt(h.aioMaxNr ?? 65536) - BigInt(h.aioNr ?? 0);
+  const host = { possibleCpus: h.possibleCpus, pageSize: h.pageSize as PageSize, available };
+
+  // (a) the engine: generation + model + real calls + comparison.
+  const t0 = performance.now();
+  const cases = propsCases(host, n, seed);
+  const verdicts = await engine.run('props', cases);
+  const engineSeconds = (performance.now() - t0) / 1000;
+  await engine.close();
+  const diverged = verdicts.filter((v) => v.status === 'diverge').length;
+
+  // The same cases, in the order the engine ran them, for the C harnesses.
+  const stream = join(out, 'stream.txt');
+  writeFileSync(stream, `${executionOrder(cases).map(streamLine).join('\n')}\n`);
+  const ref = compile('reference', ['-lpthread']);
+  const naive = compile('naive');
+  if (!ref || !naive) throw new Error('gcc could not build bench/c (apt-get install gcc)');
+  const reference = runC(ref, [stream]);
+  const naiveRun = runC(naive, [stream, String(stride)]);
+
+  const engineCasesPerSec = n / engineSeconds;
+  const cReferenceCasesPerSec = reference.cases / reference.seconds;
+  const naiveCasesPerSec = naiveRun.cases / naiveRun.seconds;
+  const result = {
+    engineCasesPerSec: Math.round(engineCasesPerSec),
+    cReferenceCasesPerSec: Math.round(cReferenceCasesPerSec),
+    naiveCasesPerSec: Math.round(naiveCasesPerSec),
+    ratio: Number((engineCasesPerSec / cReferenceCasesPerSec).toFixed(3)),
+    ratioToNaive: Number((engineCasesPerSec / naiveCasesPerSec).toFixed(1)),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const row = (name: string, cs: number, detail: string) =>
+    `  ${name.padEnd(34)} ${String(Math.round(cs)).padStart(9)} cases/s   ${detail}`;
+  process.stdout.write(
+    [
+      `aiospec bench: ${n} props cases (seed ${seed}) on Linux ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`,
+      row(
+        '(a) engine (gen+model+call+compare)',
+        engineCasesPerSec,
+        `${engineSeconds.toFixed(2)} s, ${diverged} diverged`,
+      ),
+      row(
+        '(b) C reference (bulk release)',
+        cReferenceCasesPerSec,
+        `${reference.seconds.toFixed(2)} s`,
+      ),
+      row(
+        '(c) naive C (io_destroy each)',
+        naiveCasesPerSec,
+        `${naiveRun.seconds.toFixed(2)} s for every ${stride}th case (${naiveRun.cases})`,
+      ),
+      `  engine / C reference = ${result.ratio}x   engine / naive = ${result.ratioToNaive}x`,
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : e}\n`);
+  process.exitCode = 2;
+});

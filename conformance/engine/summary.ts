@@ -1,0 +1,84 @@
+/**
+ * What a run concludes, in one object: every reporter (human, TAP, JUnit,
+ * JSON) renders this, and nothing else.
+ */
+import type { Case } from '../cases.js';
+import type { Difference } from '../observe.js';
+import type { Status, Suite } from './verdict.js';
+
+export interface DivergenceReport {
+  readonly suite: Suite;
+  /** Position of the case in its suite. */
+  readonly index: number;
+  /** How many cases of the run diverge the same way (same rule, fields and errnos); this one stands for them. */
+  readonly count: number;
+  readonly name?: string;
+  /** The minimal case (shrunk when the suite allows it), as replayable JSON. */
+  readonly case: Case;
+  /** The case as first found, before shrinking. */
+  readonly original: Case;
+  /** Per step of the minimal case: what differed. */
+  readonly differences: readonly { readonly step: number; readonly diffs: readonly Difference[] }[];
+  readonly reason?: string;
+  /** A command that replays exactly this case. */
+  readonly replay: string;
+}
+
+export interface CaseResult {
+  readonly suite: Suite;
+  readonly index: number;
+  /** A name for people: the table row's name, or the case in one line. */
+  readonly name: string;
+  readonly status: Status;
+  readonly reason?: string;
+  /** The rules that decided its steps (model side). */
+  readonly rules: readonly string[];
+}
+
+export interface RuleCoverage {
+  readonly id: string;
+  /** How many compared steps it decided. */
+  readonly hits: number;
+  /** For a rule with no hits: why it cannot be reached here (or that no case reached it). */
+  readonly unreachable?: string;
+}
+
+export interface RunSummary {
+  readonly tool: 'aiospec';
+  readonly target: string;
+  readonly profile: string;
+  readonly seed: number;
+  readonly kernel: { readonly release: string; readonly machine: string; readonly gvisor: boolean };
+  readonly environment: {
+    readonly possibleCpus: number;
+    readonly pageSize: number;
+    readonly aioMaxNr: number | string | null;
+    readonly aioNrAtStart: number | string | null;
+  };
+  readonly suites: Readonly<
+    Partial<
+      Record<
+        Suite,
+        {
+          readonly cases: number;
+          readonly passed: number;
+          readonly diverged: number;
+          readonly inconclusive: number;
+          readonly skipped: number;
+        }
+      >
+    >
+  >;
+  readonly cases: number;
+  readonly passed: number;
+  readonly diverged: number;
+  readonly inconclusive: number;
+  readonly skipped: number;
+  readonly rulesCovered: number;
+  readonly rulesTotal: number;
+  readonly coverage: readonly RuleCoverage[];
+  readonly divergences: readonly DivergenceReport[];
+  readonly wallMs: number;
+  /** Every case, for the TAP and JUnit reporters. */
+  readonly results: readonly CaseResult[];
+}

@@ -1,0 +1,75 @@
+/** What the reporters share: suite order, values for people and for JSON, safe one-line text. */
+
+import type { DivergenceReport, RunSummary } from '../engine/summary.js';
+import type { Suite } from '../engine/verdict.js';
+import type { Difference } from '../observe.js';
+
+const SUITE_ORDER: readonly Suite[] = ['table', 'props', 'stateful'];
+
+/** The suites that ran (counted, or with results), always in the same order. */
+export function suitesOf(s: RunSummary): Suite[] {
+  return SUITE_ORDER.filter(
+    (suite) => s.suites[suite] !== undefined || s.results.some((r) => r.suite === suite),
+  );
+}
+
+/** JSON has no u64: past 2^53-1 a number loses digits in most parsers, so it becomes a string. */
+export function bigintJson(n: bigint): number | string {
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return n <= max && n >= -max ? Number(n) : n.toString();
+}
+
+/** A JSON.stringify replacer for values that may hold bigints anywhere. */
+export function jsonReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? bigintJson(v) : v;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text that stays on one line and cannot drive a terminal: control characters
+ * (newlines and ESC included) become visible `\xNN`, lone surrogates U+FFFD.
+ * Names and reasons come from case tables and kernels, so none is trusted.
+ */
+export function printable(s: string): string {
+  return (
+    s
+      .replace(LONE_SURROGATE, '\uFFFD')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+      .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, (c) => {
+        const n = c.charCodeAt(0);
+        return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16)}`;
+      })
+  );
+}
+
+/** A value as a person reads it: errno names bare, numbers in full, null as "none". */
+export function showValue(v: unknown): string {
+  if (v === null) return 'none';
+  if (v === undefined) return 'unknown';
+  if (typeof v === 'string') return printable(v);
+  if (typeof v === 'bigint') return v.toString();
+  return printable(JSON.stringify(v, jsonReplacer) ?? String(v));
+}
+
+/** `field: model X, kernel Y`, the form every human-facing reporter uses. */
+export function showDifference(d: Difference): string {
+  return `${printable(d.field)}: model ${showValue(d.model)}, kernel ${showValue(d.real)}`;
+}
+
+/** Every difference of a divergence, one per line, prefixed by its step when the case has several. */
+export function differenceLines(d: DivergenceReport): string[] {
+  const several = d.case.steps.length > 1;
+  return d.differences.flatMap(({ step, diffs }) =>
+    diffs.map((diff) => `${several ? `step ${step} · ` : ''}${showDifference(diff)}`),
+  );
+}
+
+/** Divergence reports keyed by suite and index, to find a result's details. */
+export function divergenceIndex(s: RunSummary): Map<string, DivergenceReport> {
+  return new Map(s.divergences.map((d) => [`${d.suite}:${d.index}`, d]));
+}
+
+export function seconds(ms: number, digits: number): string {
+  return (ms / 1000).toFixed(digits);
+}

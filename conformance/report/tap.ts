@@ -1,0 +1,112 @@
+/**
+ * `--reporter tap`: TAP version 14, one commented subtest per suite and one test
+ * point per case. Inconclusive cases are TODO, so that they never fail CI.
+ */
+import { describeCase } from '../cases.js';
+import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
+import { bigintJson, divergenceIndex, printable, seconds, suitesOf } from './format.js';
+
+/** TAP14 escaping: `\` and `#` in descriptions and reasons, so no `#` reads as a directive. */
+function tapEscape(s: string): string {
+  return printable(s).replace(/[\\#]/g, (c) => `\\${c}`);
+}
+
+/** A YAML double-quoted scalar: JSON's string syntax, on one line, minus the characters YAML refuses raw. */
+function yamlString(s: string): string {
+  return JSON.stringify(printable(s)).replace(
+    /[\uFEFF\uFFFE\uFFFF]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+  );
+}
+
+/** Any value as YAML flow (JSON-like, but with `: ` and `, ` so that YAML 1.1 parsers agree). */
+function yamlValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') {
+    const j = bigintJson(v);
+    return typeof j === 'number' ? String(j) : yamlString(j);
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return yamlString(v);
+  if (Array.isArray(v)) return `[${v.map(yamlValue).join(', ')}]`;
+  if (typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+    return `{${entries.map(([k, x]) => `${yamlString(k)}: ${yamlValue(x)}`).join(', ')}}`;
+  }
+  return yamlString(String(v));
+}
+
+/** The diagnostic block of a divergence: what differed, and how to run it again. */
+function diagnostics(r: CaseResult, d: DivergenceReport | undefined): string[] {
+  const lines = [
+    '---',
+    `message: ${yamlString(r.reason ?? d?.reason ?? 'model and kernel differ')}`,
+    'severity: fail',
+  ];
+  if (d) {
+    lines.push(`case: ${yamlString(describeCase(d.case))}`);
+    const diffs = d.differences.flatMap(({ step, diffs }) => diffs.map((x) => ({ step, ...x })));
+    lines.push(diffs.length ? 'differences:' : 'differences: []');
+    for (const x of diffs)
+      lines.push(
+        `  - step: ${x.step}`,
+        `    field: ${yamlString(x.field)}`,
+        `    model: ${yamlValue(x.model)}`,
+        `    real: ${yamlValue(x.real)}`,
+      );
+    lines.push(`replay: ${yamlString(d.replay)}`);
+  }
+  lines.push('...');
+  return lines.map((l) => `  ${l}`);
+}
+
+function testPoint(n: number, r: CaseResult, d: DivergenceReport | undefined): string[] {
+  const name = tapEscape(r.name) || `case ${r.index}`;
+  const reason = r.reason ? tapEscape(r.reason) : '';
+  switch (r.status) {
+    case 'pass':
+      return [`ok ${n} - ${name}`];
+    case 'skip':
+      return [`ok ${n} - ${name} # SKIP${reason ? ` ${reason}` : ''}`];
+    case 'inconclusive':
+      return [`ok ${n} - ${name} # TODO inconclusive${reason ? `: ${reason}` : ''}`];
+    case 'diverge':
+      return [`not ok ${n} - ${name}`, ...diagnostics(r, d)];
+  }
+}
+
+export function renderTap(s: RunSummary): string {
+  const out = [
+    'TAP version 14',
+    // A comment: nothing in it reads as a directive, so it only has to stay on one line.
+    `# aiospec ${printable(s.target)}: kernel ${printable(s.kernel.release)} ${printable(s.kernel.machine)}, profile ${printable(s.profile)}, seed ${s.seed}`,
+  ];
+  const byKey = divergenceIndex(s);
+  const suites = suitesOf(s);
+  suites.forEach((suite, i) => {
+    const results = s.results.filter((r) => r.suite === suite);
+    // The subtest comment names the suite; its correlated test point must repeat that name.
+    out.push(`# Subtest: ${suite}`);
+    const inner = [
+      `1..${results.length}`,
+      ...results.flatMap((r, j) => testPoint(j + 1, r, byKey.get(`${suite}:${r.index}`))),
+    ];
+    out.push(...inner.map((l) => `    ${l}`));
+    const failed =
+      results.some((r) => r.status === 'diverge') || (s.suites[suite]?.diverged ?? 0) > 0;
+    const empty = !failed && results.length === 0;
+    out.push(`${failed ? 'not ok' : 'ok'} ${i + 1} - ${suite}${empty ? ' # SKIP no cases' : ''}`);
+  });
+  out.push(suites.length ? `1..${suites.length}` : '1..0 # no suite ran');
+  out.push(
+    `# cases ${s.cases}`,
+    `# passed ${s.passed}`,
+    `# diverged ${s.diverged}`,
+    `# inconclusive ${s.inconclusive}`,
+    `# skipped ${s.skipped}`,
+    `# rules covered ${s.rulesCovered} of ${s.rulesTotal}`,
+    `# wall time ${seconds(s.wallMs, 1)}s`,
+  );
+  return `${out.join('\n')}\n`;
+}

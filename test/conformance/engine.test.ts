@@ -1,0 +1,109 @@
+/**
+ * The differential engine against this kernel: a conformant run, a wrong
+ * profile caught (gVisor's model on Linux), and a deliberately broken model
+ * rule caught and shrunk to its minimal case. Runs are smaller than the
+ * default so that the suite stays quick; `aiospec run` itself is exercised in
+ * test/cli/run.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { runConformance } from '../../conformance/run.js';
+import { SETUP_RULES, type SetupRuleTable } from '../../model/index.js';
+import { aioMaxNr, aioNr, REAL } from '../support/real.js';
+
+const base = {
+  runs: 1500,
+  sequences: 60,
+  seed: 20261125,
+  target: 'host',
+  shrinkMs: 30_000,
+} as const;
+
+describe.skipIf(REAL !== null)(
+  `the engine on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`,
+  () => {
+    it('finds this kernel conformant to the linux profile and covers every rule reachable here', async () => {
+      const before = aioNr();
+      const s = await runConformance({
+        ...base,
+        suites: ['table', 'props', 'stateful'],
+        profile: 'linux',
+      });
+      expect(
+        s.diverged,
+        JSON.stringify(s.divergences.slice(0, 3), (_k, v) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ),
+      ).toBe(0);
+      expect(s.cases).toBe(s.passed + s.skipped + s.inconclusive);
+      expect(s.suites.props?.cases).toBe(base.runs);
+      expect(s.suites.stateful?.cases).toBe(base.sequences);
+      // Every rule without hits must be one this host cannot reach, with the reason.
+      const missed = s.coverage.filter((c) => c.hits === 0);
+      for (const c of missed)
+        expect(c.unreachable, c.id).not.toBe('no case reached it in this run');
+      expect(missed.map((c) => c.id).sort()).toEqual(
+        [
+          'kernel.no-aio',
+          'kernel.no-aio-destroy',
+          'setup.kmem',
+          'setup.mmap-lock-killed',
+          'setup.ring-pages',
+          'setup.table-grow',
+        ].sort(),
+      );
+      expect(aioNr()).toBe(before);
+    });
+
+    it("reports gVisor's divergences when the gvisor profile judges Linux", async () => {
+      const s = await runConformance({
+        ...base,
+        runs: 300,
+        sequences: 10,
+        suites: ['table', 'props'],
+        profile: 'gvisor',
+      });
+      expect(s.diverged).toBeGreaterThan(0);
+      const kinds = s.divergences.map((d) => d.differences[0]!.diffs.map((x) => x.field).join(','));
+      // nr_events 0 accepted by gVisor, refused by Linux; a zero ring header against Linux's.
+      expect(
+        s.divergences.some((d) => d.case.steps[0]?.op === 'setup' && d.case.steps[0].nr === 0),
+      ).toBe(true);
+      expect(kinds.some((k) => k.includes('ring.magic'))).toBe(true);
+    });
+
+    it('catches a deliberately broken rule and shrinks it to the minimal case', async () => {
+      // Off by one: "nr_events >= aio-max-nr" instead of ">".
+      const broken: SetupRuleTable = {
+        ...SETUP_RULES,
+        'setup.over-max': {
+          ...SETUP_RULES['setup.over-max'],
+          decides: (f) => f.limit !== null && f.charge >= f.limit,
+        },
+      };
+      const max = aioMaxNr();
+      const s = await runConformance({
+        ...base,
+        runs: 3000,
+        suites: ['props'],
+        profile: 'linux',
+        rules: { setup: broken },
+      });
+      expect(s.diverged).toBeGreaterThan(0);
+      const d = s.divergences.find((x) =>
+        x.differences[0]?.diffs.some(
+          (f) => f.field === 'errno' && f.model === 'EAGAIN' && f.real === null,
+        ),
+      );
+      expect(
+        d,
+        JSON.stringify(
+          s.divergences.map((x) => x.case),
+          (_k, v) => (typeof v === 'bigint' ? String(v) : v),
+        ),
+      ).toBeDefined();
+      // The smallest case that shows it: io_setup(aio-max-nr) with an ordinary ctx, nothing else.
+      expect(d!.case).toEqual({ steps: [{ op: 'setup', nr: Number(max), ctx: 'zero' }] });
+      expect(d!.replay).toMatch(/^aiospec run --suite props --seed=20261125 --path=\d+/);
+    });
+  },
+);
