@@ -143,7 +143,7 @@ export class WorkerProcess {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       // io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once.
-      UV_THREADPOOL_SIZE: process.env.AIOSPEC_THREADS ?? '1024',
+      UV_THREADPOOL_SIZE: '256',
       AIOSPEC_PARENT_PID: String(process.pid),
       ...launch.env,
     };

@@ -1,6 +1,7 @@
 /** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
-import { RUN_HELP, runCommand } from './run.js';
+import { REPLAY_HELP, replayCommand } from './replay.js';
+import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
 export type CommandResult = { out: string; code: number };
@@ -11,6 +12,16 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: runCommand,
     help: RUN_HELP,
     summary: 'the model against a real kernel: every difference, shrunk and replayable',
+  },
+  record: {
+    run: recordCommand,
+    help: RECORD_HELP,
+    summary: 'run the suites and write what the kernel did to a trace',
+  },
+  replay: {
+    run: replayCommand,
+    help: REPLAY_HELP,
+    summary: 'check a recorded trace against the model, no kernel needed',
   },
   explain: {
     run: explainCommand,

@@ -1,4 +1,4 @@
-/** `aiospec run`: the differential suites against a kernel, reported for people or for CI. */
+/** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
@@ -7,12 +7,21 @@ import { type Case, parseCase } from '../cases.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import { humanReport, progressLine, REPORTERS, type ReporterName } from '../report/index.js';
-import { runConformance, SUITES } from '../run.js';
-import { boolFlag, parseFlags, stringFlag } from './args.js';
+import { type RunConfig, runConformance, SUITES } from '../run.js';
+import { TraceWriter } from '../trace/writer.js';
+import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
 import { parseIntIn, parseU32, parseU64 } from './numbers.js';
-import { resolveTarget, TARGET_NAMES } from './targets.js';
+import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
+
+const SUITE_FLAGS = `  --suite S          table | props | stateful | all (default all)
+  --runs N           props cases (default 10000); the stateful suite runs 3% as
+                     many sequences (300 by default) unless --sequences says
+  --sequences N      stateful sequences
+  --seed=N           fast-check seed (default: random, printed in the report)
+  --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
+  --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
 
 export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [--runs N] [--seed=N]
                   [--profile NAME] [--target NAME] [--reporter human|tap|junit|json] [--out FILE]
@@ -20,20 +29,38 @@ export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [
 Runs the same cases on the model and on a real kernel and reports every
 difference, shrunk to a minimal case with the command that replays it.
 
-  --suite S          table | props | stateful | all (default all)
-  --runs N           props cases (default 10000); the stateful suite runs 3% as
-                     many sequences (300 by default) unless --sequences says
-  --sequences N      stateful sequences
-  --seed=N           fast-check seed (default: random, printed in the report)
+${SUITE_FLAGS}
   --path P           replay the generated case at this path (with --seed and one --suite)
   --case JSON        replay one case, as printed in a report
   --profile NAME     the model's kernel profile: ${PROFILE_NAMES.join(' | ')} (default linux)
-  --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
-  --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json
   --out FILE         write the report to FILE instead of stdout
   --set-aio-max-nr N run with /proc/sys/fs/aio-max-nr set to N (root; always restored)
 
 Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+
+export const RECORD_HELP = `usage: aiospec record --out FILE [--target NAME] [--suite S] [--runs N] [--seed=N] [--profile NAME]
+
+Runs the suites like \`run\` and writes everything the kernel did to FILE, a
+trace (JSON Lines, see the README) that \`aiospec replay\` checks against the
+model without a kernel. Prints the run's report like \`run\`.
+
+  --out FILE         the trace to write (required)
+${SUITE_FLAGS}
+  --profile NAME     the profile the target is expected to conform to
+                     (default: linux for host and uml, gvisor for gvisor)
+
+Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+
+const COMMON: Options = {
+  suite: { type: 'string' },
+  runs: { type: 'string' },
+  sequences: { type: 'string' },
+  seed: { type: 'string' },
+  profile: { type: 'string' },
+  target: { type: 'string' },
+  reporter: { type: 'string' },
+  out: { type: 'string' },
+};
 
 function parseSuites(text: string | undefined): Suite[] {
   if (text === undefined || text === 'all') return [...SUITES];
@@ -42,7 +69,7 @@ function parseSuites(text: string | undefined): Suite[] {
   return [suite];
 }
 
-function parseReporter(text: string | undefined): ReporterName {
+export function parseReporter(text: string | undefined): ReporterName {
   if (text === undefined) return 'human';
   if (!Object.hasOwn(REPORTERS, text))
     throw new UsageError(
@@ -60,20 +87,8 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
   }
 }
 
-export async function runCommand(argv: readonly string[]): Promise<{ out: string; code: number }> {
-  const parsed = parseFlags(argv, {
-    suite: { type: 'string' },
-    runs: { type: 'string' },
-    sequences: { type: 'string' },
-    seed: { type: 'string' },
-    path: { type: 'string' },
-    case: { type: 'string' },
-    profile: { type: 'string' },
-    target: { type: 'string' },
-    reporter: { type: 'string' },
-    out: { type: 'string' },
-    'set-aio-max-nr': { type: 'string' },
-  });
+/** What run and record share: suites, sizes, seed, target and profile, reporter. */
+function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
   const suites = parseSuites(s('suite'));
   const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, 10_000_000);
@@ -85,59 +100,63 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
     s('seed') === undefined
       ? Math.floor(Math.random() * 0x7fff_ffff)
       : parseU32('--seed', s('seed')) | 0;
-  const path = s('path');
-  if (path !== undefined && !/^\d+(:\d+)*$/.test(path))
-    throw new UsageError(`--path: "${path}" is not a fast-check path (like 42 or 42:0:1)`);
-  if (path !== undefined && (suites.length !== 1 || suites[0] === 'table'))
-    throw new UsageError('--path: give exactly one --suite, props or stateful');
-  if (path !== undefined && s('seed') === undefined)
-    throw new UsageError('--path: needs the --seed the path belongs to');
-  const only = parseCaseFlag(s('case'));
-  const profile = parseProfile(s('profile'));
-  const reporter = parseReporter(s('reporter'));
   const target = resolveTarget(s('target'));
-  const maxNr =
-    s('set-aio-max-nr') === undefined
-      ? undefined
-      : parseU64('--set-aio-max-nr', s('set-aio-max-nr'));
-  if (boolFlag(parsed, 'help')) return { out: RUN_HELP, code: 0 };
-
-  if (target.name === 'host') {
-    try {
-      const stale = recoverAioMaxNr();
-      if (stale)
-        process.stderr.write(
-          `aiospec: restored aio-max-nr to ${stale.original} (a killed run, pid ${stale.pid}, had left it at ${stale.value})\n`,
-        );
-    } catch {
-      // not root: nothing we may restore
-    }
-  }
-  const tty = reporter === 'human' && process.stderr.isTTY === true;
-  const config = {
+  const profile = parseProfile(
+    s('profile'),
+    profileDefault === 'target' ? target.expects : 'linux',
+  );
+  const reporter = parseReporter(s('reporter'));
+  return {
     suites,
     runs,
     sequences,
     seed,
+    target,
     profile,
-    target: target.name,
-    launch: target.launch(),
-    ...(only ? { only } : {}),
-    ...(path !== undefined ? { path } : {}),
-    faultInjection: existsSync('/proc/self/fail-nth'),
-    ...(tty
-      ? {
-          onProgress: (suite: Suite, done: number, total: number) =>
-            process.stderr.write(`\r${progressLine(suite, done, total)}\x1b[K`),
-        }
-      : {}),
+    reporter,
+    seedGiven: s('seed') !== undefined,
   };
+}
+
+/** Put back an aio-max-nr that a killed run left changed (host target; needs root to write). */
+function recoverSysctl(): void {
+  try {
+    const stale = recoverAioMaxNr();
+    if (stale)
+      process.stderr.write(
+        `aiospec: restored aio-max-nr to ${stale.original} (a killed run, pid ${stale.pid}, had left it at ${stale.value})\n`,
+      );
+  } catch {
+    // not root: nothing we may restore
+  }
+}
+
+async function execute(
+  config: Omit<RunConfig, 'launch' | 'faultInjection' | 'onProgress'>,
+  targetLaunch: () => ReturnType<typeof launchOf>,
+  reporter: ReporterName,
+  out: string | undefined,
+  maxNr?: bigint,
+) {
+  const tty = reporter === 'human' && process.stderr.isTTY === true;
   let summary: RunSummary;
   try {
+    if (config.target === 'host') recoverSysctl();
+    const full: RunConfig = {
+      ...config,
+      launch: targetLaunch(),
+      faultInjection: existsSync('/proc/self/fail-nth'),
+      ...(tty
+        ? {
+            onProgress: (suite: Suite, done: number, total: number) =>
+              process.stderr.write(`\r${progressLine(suite, done, total)}\x1b[K`),
+          }
+        : {}),
+    };
     summary =
       maxNr === undefined
-        ? await runConformance(config)
-        : await withAioMaxNr(maxNr, true, () => runConformance(config));
+        ? await runConformance(full)
+        : await withAioMaxNr(maxNr, true, () => runConformance(full));
   } catch (e) {
     if (e instanceof RealUnavailable || e instanceof SysctlRefused)
       throw new EnvironmentError(e.message);
@@ -147,12 +166,88 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
   }
   const text =
     reporter === 'human'
-      ? humanReport(summary, process.stdout.isTTY === true && s('out') === undefined)
+      ? humanReport(summary, process.stdout.isTTY === true && out === undefined)
       : REPORTERS[reporter](summary);
   const code = summary.diverged > 0 ? 1 : 0;
-  if (s('out') !== undefined) {
-    writeFileSync(s('out')!, text.endsWith('\n') ? text : `${text}\n`);
+  if (out !== undefined) {
+    writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
     return { out: '', code };
   }
   return { out: text, code };
+}
+
+export async function runCommand(argv: readonly string[]): Promise<{ out: string; code: number }> {
+  const parsed = parseFlags(argv, {
+    ...COMMON,
+    path: { type: 'string' },
+    case: { type: 'string' },
+    'set-aio-max-nr': { type: 'string' },
+  });
+  const s = (name: string) => stringFlag(parsed, name);
+  const c = commonConfig(parsed, 'linux');
+  const path = s('path');
+  if (path !== undefined && !/^\d+(:\d+)*$/.test(path))
+    throw new UsageError(`--path: "${path}" is not a fast-check path (like 42 or 42:0:1)`);
+  if (path !== undefined && (c.suites.length !== 1 || c.suites[0] === 'table'))
+    throw new UsageError('--path: give exactly one --suite, props or stateful');
+  if (path !== undefined && !c.seedGiven)
+    throw new UsageError('--path: needs the --seed the path belongs to');
+  const only = parseCaseFlag(s('case'));
+  const maxNr =
+    s('set-aio-max-nr') === undefined
+      ? undefined
+      : parseU64('--set-aio-max-nr', s('set-aio-max-nr'));
+  if (maxNr !== undefined && c.target.name !== 'host')
+    throw new UsageError(
+      `--set-aio-max-nr: only for --target host (the ${c.target.name} target has its own kernel)`,
+    );
+  const config = {
+    suites: c.suites,
+    runs: c.runs,
+    sequences: c.sequences,
+    seed: c.seed,
+    profile: c.profile,
+    target: c.target.name,
+    ...(only ? { only } : {}),
+    ...(path !== undefined ? { path } : {}),
+  };
+  return execute(config, () => launchOf(c.target), c.reporter, s('out'), maxNr);
+}
+
+export async function recordCommand(
+  argv: readonly string[],
+): Promise<{ out: string; code: number }> {
+  const parsed = parseFlags(argv, { ...COMMON, out: { type: 'string' } });
+  const c = commonConfig(parsed, 'target');
+  const file = stringFlag(parsed, 'out');
+  if (file === undefined)
+    throw new UsageError('--out: missing (record needs the file to write the trace to)');
+  const launch = launchOf(c.target); // fail before the file is created when the target cannot start
+  const writer = new TraceWriter(file, {
+    target: c.target.name,
+    profile: c.profile,
+    seed: c.seed,
+    suites: c.suites,
+    tool: 'aiospec 0.1.0',
+  });
+  try {
+    // Shrinking replays cases of its own; a recording keeps to the suites' cases.
+    return await execute(
+      {
+        suites: c.suites,
+        runs: c.runs,
+        sequences: c.sequences,
+        seed: c.seed,
+        profile: c.profile,
+        target: c.target.name,
+        recorder: writer,
+        shrinkMs: 0,
+      },
+      () => launch,
+      c.reporter,
+      undefined,
+    );
+  } finally {
+    writer.close();
+  }
 }

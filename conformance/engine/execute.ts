@@ -1,5 +1,5 @@
 /**
- * Runs cases on real workers and judges every step against the model.
+ * Runs cases on real workers and has them judged against the model.
  *
  * A long-lived worker runs the cases in batches, two in flight: the worker runs
  * one while this process judges the other. The contexts a batch's cases make
@@ -18,15 +18,12 @@ import {
   errnoNumber,
   type ProfileName,
   type SeccompAction,
-  type U32Read,
 } from '../../model/index.js';
 import type {
   HostInfo,
   RealCase,
   RealStep,
   DestroyTarget as RealTarget,
-  ReleaseResult,
-  StepResult,
 } from '../../real/protocol.js';
 import {
   type BatchOutcome,
@@ -35,10 +32,11 @@ import {
   WorkerProcess,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
-import { type Difference, errnoLabel } from '../observe.js';
 import { hostEnvironment } from './host-env.js';
-import { Mirror, type ModelRules } from './mirror.js';
-import type { CaseVerdict, PendingReturn, StepJudgement, Suite } from './verdict.js';
+import { Judge } from './judge.js';
+import type { ModelRules } from './mirror.js';
+import type { Recorder } from './recorder.js';
+import type { CaseVerdict, Suite } from './verdict.js';
 
 export interface EngineOptions {
   readonly profile: ProfileName;
@@ -50,6 +48,8 @@ export interface EngineOptions {
 }
 
 export interface RunOptions {
+  /** Each case releases its contexts when it ends (the table: rows meant to be read alone). */
+  readonly alone?: boolean;
   /** Cases per worker batch (default 256). */
   readonly batchSize?: number;
   /** Called after each batch with the number of cases done. */
@@ -57,8 +57,9 @@ export interface RunOptions {
 }
 
 interface Slot {
+  readonly key: string;
   worker: WorkerProcess;
-  mirror: Mirror;
+  judge: Judge;
   readonly seccomp: ErrnoName | undefined;
   /** The headroom asked of the worker's fillers (null: no fillers). */
   fill: bigint | null;
@@ -67,30 +68,35 @@ interface Slot {
 export class Engine {
   private main!: Slot;
   private readonly sandboxes = new Map<ErrnoName, Slot>();
-  private readonly pending = new Map<string, PendingReturn>();
+  private freshCount = 0;
   host!: HostInfo;
   env!: Environment;
+  /** Where observations go as they come (a trace writer); null: nowhere. */
+  recorder: Recorder | null = null;
 
   constructor(readonly options: EngineOptions) {}
 
   async start(): Promise<void> {
-    this.main = await this.slot();
+    this.main = await this.slot('main');
     this.host = this.main.worker.host;
-    this.env = this.main.mirror.env;
+    this.env = this.main.judge.mirror.env;
   }
 
-  private async slot(seccomp?: ErrnoName): Promise<Slot> {
+  private async slot(key: string, seccomp?: ErrnoName): Promise<Slot> {
     const launch = this.options.launch ?? hostLaunch();
     const worker = await WorkerProcess.start(
       seccomp ? { seccompErrno: errnoNumber(seccomp) } : {},
       launch,
     );
+    this.recorder?.worker(key, worker.host);
     const sec: SeccompAction = seccomp ? { action: 'errno', errno: seccomp } : { action: 'allow' };
-    const mirror = new Mirror(
-      hostEnvironment(worker.host, this.options.profile, sec),
-      this.options.rules,
-    );
-    return { worker, mirror, seccomp, fill: null };
+    return {
+      key,
+      worker,
+      judge: new Judge(hostEnvironment(worker.host, this.options.profile, sec), this.options.rules),
+      seccomp,
+      fill: null,
+    };
   }
 
   async close(): Promise<void> {
@@ -118,48 +124,49 @@ export class Engine {
     const batches = groupBy(ordinary, (v) => v.case.headroom ?? null).flatMap((g) =>
       chunk(g, opts.batchSize ?? 256),
     );
+    const extra: CaseVerdict[] = [];
     let done = 0;
     let previous: { batch: CaseVerdict[]; outcome: Promise<BatchOutcome> } | null = null;
     for (const batch of [...batches, null]) {
-      const outcome = batch ? this.send(this.main, batch) : null;
+      const outcome = batch ? this.send(this.main, batch, opts.alone ?? false) : null;
       if (previous) {
-        await this.absorb(this.main, previous.batch, await previous.outcome, verdicts);
+        await this.absorb(this.main, previous.batch, await previous.outcome, extra, false);
         done += previous.batch.length;
         opts.onProgress?.(done, verdicts.length);
       }
       previous = batch && outcome ? { batch, outcome } : null;
     }
     if (this.main.fill !== null)
-      await this.absorb(this.main, [], await this.send(this.main, [], true, null), verdicts);
+      await this.absorb(this.main, [], await this.send(this.main, [], true, null), extra, false);
     for (const v of verdicts.filter((v) => v.case.seccomp || v.case.freshProcess)) {
-      await this.runAlone(v);
+      await this.runAlone(v, false);
       opts.onProgress?.(++done, verdicts.length);
     }
     await this.collectPending();
     await this.confirm(verdicts);
-    return verdicts;
+    return [...verdicts, ...extra.map((v, i) => ({ ...v, index: verdicts.length + i }))];
   }
 
   /** Run one case by itself, in the kind of worker it needs. */
-  async runAlone(v: CaseVerdict): Promise<void> {
+  async runAlone(v: CaseVerdict, rerun: boolean): Promise<void> {
     if (v.case.freshProcess) {
-      const s = await this.slot(v.case.seccomp);
+      const s = await this.slot(`fresh:${this.freshCount++}`, v.case.seccomp);
       try {
-        await this.absorb(s, [v], await this.send(s, [v], true), []);
+        await this.absorb(s, [v], await this.send(s, [v], true), [], rerun);
       } finally {
         await s.worker.close();
       }
       return;
     }
     const s = await this.slotFor(v.case.seccomp);
-    await this.absorb(s, [v], await this.send(s, [v], true), []);
+    await this.absorb(s, [v], await this.send(s, [v], true), [], rerun);
   }
 
   private async slotFor(seccomp: ErrnoName | undefined): Promise<Slot> {
     if (!seccomp) return this.main;
     let s = this.sandboxes.get(seccomp);
     if (!s) {
-      s = await this.slot(seccomp);
+      s = await this.slot(`seccomp:${seccomp}`, seccomp);
       this.sandboxes.set(seccomp, s);
     }
     return s;
@@ -173,29 +180,7 @@ export class Engine {
    * reproduce make the kind inconclusive.
    */
   private async confirm(verdicts: CaseVerdict[]): Promise<void> {
-    const kinds = new Map<string, CaseVerdict[]>();
-    for (const v of verdicts)
-      if (v.status === 'diverge') kinds.set(signature(v), [...(kinds.get(signature(v)) ?? []), v]);
-    for (const members of kinds.values()) {
-      let confirmed: CaseVerdict | undefined;
-      let tried = 0;
-      while (!confirmed && tried < Math.min(CONFIRM_TRIES, members.length)) {
-        const v = members[tried++]!;
-        await this.confirmOne(v);
-        if (v.status === 'diverge') confirmed = v;
-      }
-      for (const v of members.slice(tried)) {
-        v.status = confirmed ? 'diverge' : 'inconclusive';
-        v.reason = confirmed
-          ? `diverges like ${confirmed.suite} #${confirmed.index}, which diverged again when re-run`
-          : 'diverges like cases that did not reproduce when re-run';
-      }
-    }
-  }
-
-  private async confirmOne(v: CaseVerdict): Promise<void> {
-    const firstMoved = v.moved;
-    for (let attempt = 0; attempt < (firstMoved ? 3 : 1); attempt++) {
+    await confirmKinds(verdicts, async (v) => {
       const again: CaseVerdict = {
         suite: v.suite,
         index: v.index,
@@ -205,23 +190,10 @@ export class Engine {
         moved: false,
         attempts: 0,
       };
-      await this.runAlone(again);
+      await this.runAlone(again, true);
       await this.collectPending();
-      v.attempts += again.attempts;
-      if (again.moved) continue;
-      if (again.status === 'diverge') {
-        v.steps = again.steps;
-        v.reason = again.reason ?? 'diverged again when re-run with aio-nr steady';
-        return;
-      }
-      v.status = firstMoved ? 'pass' : 'inconclusive';
-      v.reason = firstMoved
-        ? 'aio-nr moved under the first run (another process); the re-run agreed'
-        : 'diverged once, agreed when re-run: not reproducible';
-      return;
-    }
-    v.status = 'inconclusive';
-    v.reason = 'aio-nr kept moving under the case (another process is using AIO); retried';
+      return again;
+    });
   }
 
   /**
@@ -246,198 +218,62 @@ export class Engine {
     return s.worker.run(cases, timeout, { ...fill, releaseAfter: !alone });
   }
 
-  /**
-   * Judge a batch's results in order, following the fillers and the release it
-   * reports. Each case gets the setups that left contexts before it in the
-   * batch as the prefix of its reproducer.
-   */
+  /** Have a batch's outcome judged (and recorded); a worker that died is replaced, its unrun cases run one by one. */
   private async absorb(
     s: Slot,
     batch: CaseVerdict[],
     out: BatchOutcome,
-    verdicts: CaseVerdict[],
+    extra: CaseVerdict[],
+    rerun: boolean,
   ): Promise<void> {
     const headroom = batch[0]?.case.headroom ?? null;
-    if (out.fill) this.absorbFill(s, out.fill, headroom, verdicts);
-    const prefix: Step[] = [];
-    out.cases.forEach((c, i) => {
+    if (out.fill) {
+      this.recorder?.fill(s.key, out.fill);
+      s.judge.fill(out.fill, headroom, batch[0]?.suite ?? 'props', extra);
+    }
+    const reports = out.cases.map(({ id: _id, ...report }) => report);
+    reports.forEach((report, i) => {
       const v = batch[i]!;
-      v.attempts += 1;
-      if (c.status === 'ok') {
-        if (prefix.length > 0)
-          v.reproducer = {
-            ...v.case,
-            ...(headroom === null ? {} : { headroom }),
-            steps: [...prefix, ...v.case.steps],
-          };
-        this.judge(s, v, c.results);
-        v.case.steps.forEach((step, k) => {
-          const r = c.results[k];
-          if (step.op === 'setup' && r?.op === 'setup' && r.ref !== undefined) prefix.push(step);
-        });
-      } else if (c.status === 'not-run') v.status = 'skip';
-      else {
-        v.status = 'diverge';
-        v.reason =
-          c.status === 'crashed'
-            ? `the worker died: ${c.signal ?? `exit ${c.code}`} ${c.stderr}`.trim()
-            : `the worker hung for ${c.afterMs} ms`;
-      }
+      this.recorder?.case(s.key, { suite: v.suite, index: v.index, rerun, case: v.case, report });
     });
-    if (out.released) this.absorbRelease(s, out.released);
-    for (const c of out.completions) this.settle(s, c.token, c.ret, c.errno);
+    s.judge.cases(batch, reports, headroom);
+    if (out.released) {
+      this.recorder?.release(s.key, out.released);
+      s.judge.release(out.released);
+    }
+    this.completions(s, out.completions);
     if (!s.worker.alive) {
       await this.replaceWorker(s);
       // One at a time: a crash now names its case.
       for (const v of batch.filter((x) => x.status === 'skip')) {
         v.status = 'pass';
-        await this.absorb(s, [v], await this.send(s, [v], true), verdicts);
+        await this.absorb(s, [v], await this.send(s, [v], true), extra, rerun);
       }
     }
   }
 
-  private absorbRelease(s: Slot, r: ReleaseResult): boolean {
-    const after = aioNr(r.aioNrAfter);
-    const expected = s.mirror.expectedAfterRelease(r.refs);
-    s.mirror.released(r.refs, after);
-    return after !== null && expected !== null && expected !== after;
-  }
-
-  /** Fillers are io_setup calls too: judge them, and report any that diverges as a case of its own. */
-  private absorbFill(
-    s: Slot,
-    fill: NonNullable<BatchOutcome['fill']>,
-    headroom: bigint | null,
-    verdicts: CaseVerdict[],
-  ): void {
-    if (fill.released) this.absorbRelease(s, fill.released);
-    for (const f of fill.made?.fillers ?? []) {
-      const j = s.mirror.setup(f.nr, 'zero', f.result);
-      if (j.diffs.length === 0) continue;
-      verdicts.push({
-        suite: verdicts[0]?.suite ?? 'props',
-        index: verdicts.length,
-        case: {
-          name: `filler for headroom ${headroom}`,
-          steps: [{ op: 'setup', nr: f.nr, ctx: 'zero' }],
-        },
-        status: 'diverge',
-        steps: [
-          {
-            index: 0,
-            op: 'setup',
-            rule: j.outcome.rule,
-            model: j.model,
-            real: j.real,
-            diffs: [...j.diffs],
-          },
-        ],
-        moved: j.moved,
-        attempts: 1,
-      });
-    }
+  private completions(s: Slot, list: BatchOutcome['completions']): void {
+    if (list.length === 0) return;
+    this.recorder?.completions(s.key, list);
+    s.judge.completions(list);
   }
 
   /** A worker died: start another in its place (its contexts died with it). */
   private async replaceWorker(s: Slot): Promise<void> {
-    const fresh = await this.slot(s.seccomp);
+    s.judge.forgetPending();
+    const fresh = await this.slot(s.key, s.seccomp);
     s.worker = fresh.worker;
-    s.mirror = fresh.mirror;
+    s.judge = fresh.judge;
     s.fill = null;
-  }
-
-  /** Compare one case's real results with the model, step by step, following the real state. */
-  private judge(s: Slot, v: CaseVerdict, results: readonly StepResult[]): void {
-    const m = s.mirror;
-    const handles: (bigint | undefined)[] = [];
-    const refs: (number | undefined)[] = [];
-    const judged: StepJudgement[] = [];
-    let moved = false;
-    v.case.steps.forEach((step, i) => {
-      const r = results[i]!;
-      handles.push(undefined);
-      refs.push(undefined);
-      if (step.op === 'setup' && r.op === 'setup') {
-        const env =
-          step.asHeadroom === undefined
-            ? m.env
-            : { ...m.env, asHeadroom: step.asHeadroom + m.state.ringBytes };
-        const j = m.setup(step.nr, step.ctx, r, env);
-        if (r.handle !== undefined) handles[i] = BigInt(r.handle);
-        refs[i] = r.ref;
-        moved ||= j.moved;
-        judged.push({
-          index: i,
-          op: 'setup',
-          rule: j.outcome.rule,
-          model: j.model,
-          real: j.real,
-          diffs: [...j.diffs],
-        });
-      } else if (step.op === 'destroy' && r.op === 'destroy') {
-        const { handle, memory } = modelTarget(step.target, handles, r.handle);
-        const j = m.destroy(handle, r, memory);
-        moved ||= j.moved;
-        judged.push({
-          index: i,
-          op: 'destroy',
-          rule: j.outcome.rule,
-          model: j.model,
-          real: j.real,
-          diffs: [...j.diffs],
-        });
-        if (r.ret === null && r.token !== undefined)
-          this.pending.set(`${s.worker.pid}:${r.token}`, {
-            verdict: v,
-            step: i,
-            expected: j.model.errno ?? null,
-          });
-      } else if (step.op === 'clobber' && r.op === 'clobber') {
-        const ref = refs[step.setup];
-        const written = ref === undefined ? false : m.clobber(ref, step.id);
-        const diffs: Difference[] =
-          written === r.written
-            ? []
-            : [{ field: 'clobber.written', model: written, real: r.written }];
-        judged.push({
-          index: i,
-          op: 'clobber',
-          model: { written },
-          real: { written: r.written },
-          diffs,
-        });
-      } else {
-        throw new Error(`step ${i}: expected a ${step.op} result, got ${r.op}`);
-      }
-    });
-    const release = results[v.case.steps.length];
-    if (release?.op === 'release' && this.absorbRelease(s, release)) moved = true;
-    v.steps = judged;
-    v.moved = moved;
-    v.status = judged.some((j) => j.diffs.length > 0) ? 'diverge' : 'pass';
-  }
-
-  /** A deferred io_destroy return value arrived: judge it. */
-  private settle(s: Slot, token: number, ret: number, errno: number): void {
-    const key = `${s.worker.pid}:${token}`;
-    const p = this.pending.get(key);
-    if (!p) return; // a release's own io_destroy
-    this.pending.delete(key);
-    const real = ret === 0 ? null : errnoLabel(errno);
-    if (real !== p.expected) {
-      p.verdict.steps[p.step]?.diffs.push({ field: 'errno', model: p.expected, real });
-      p.verdict.status = 'diverge';
-    }
   }
 
   /** Wait for io_destroy calls still running on the workers' threads and judge their return values. */
   async collectPending(): Promise<void> {
-    if (this.pending.size === 0) return;
     for (const s of [this.main, ...this.sandboxes.values()]) {
-      if (!s.worker.alive) continue;
-      for (const c of await s.worker.drain()) this.settle(s, c.token, c.ret, c.errno);
+      if (!s.judge.waiting) continue;
+      if (s.worker.alive) this.completions(s, await s.worker.drain());
+      s.judge.forgetPending(); // whatever is left belonged to a worker that died
     }
-    this.pending.clear(); // whatever is left belonged to workers that died
   }
 }
 
@@ -455,6 +291,60 @@ export function signature(v: CaseVerdict): string {
   const errno = s.diffs.find((d) => d.field === 'errno');
   const fields = s.diffs.map((d) => d.field.split('.')[0]).filter((f, i, a) => a.indexOf(f) === i);
   return `${s.op}:${s.rule ?? '-'}:${fields.join(',')}${errno ? `:${String(errno.model)}/${String(errno.real)}` : ''}`;
+}
+
+/**
+ * Settle divergences with re-runs: kinds (same signature) stand or fall
+ * together; `rerun` runs a case again and returns how it went. A replay passes
+ * the re-runs its trace recorded.
+ */
+export async function confirmKinds(
+  verdicts: readonly CaseVerdict[],
+  rerun: (v: CaseVerdict) => Promise<CaseVerdict | null>,
+): Promise<void> {
+  const kinds = new Map<string, CaseVerdict[]>();
+  for (const v of verdicts)
+    if (v.status === 'diverge') kinds.set(signature(v), [...(kinds.get(signature(v)) ?? []), v]);
+  for (const members of kinds.values()) {
+    let confirmed: CaseVerdict | undefined;
+    let tried = 0;
+    while (!confirmed && tried < Math.min(CONFIRM_TRIES, members.length)) {
+      const v = members[tried++]!;
+      await confirmOne(v, rerun);
+      if (v.status === 'diverge') confirmed = v;
+    }
+    for (const v of members.slice(tried)) {
+      v.status = confirmed ? 'diverge' : 'inconclusive';
+      v.reason = confirmed
+        ? `diverges like ${confirmed.suite} #${confirmed.index}, which diverged again when re-run`
+        : 'diverges like cases that did not reproduce when re-run';
+    }
+  }
+}
+
+async function confirmOne(
+  v: CaseVerdict,
+  rerun: (v: CaseVerdict) => Promise<CaseVerdict | null>,
+): Promise<void> {
+  const firstMoved = v.moved;
+  for (let attempt = 0; attempt < (firstMoved ? 3 : 1); attempt++) {
+    const again = await rerun(v);
+    if (!again) return; // no re-run to be had (a replay whose trace has none): the first run stands
+    v.attempts += again.attempts;
+    if (again.moved) continue;
+    if (again.status === 'diverge') {
+      v.steps = again.steps;
+      v.reason = again.reason ?? 'diverged again when re-run with aio-nr steady';
+      return;
+    }
+    v.status = firstMoved ? 'pass' : 'inconclusive';
+    v.reason = firstMoved
+      ? 'aio-nr moved under the first run (another process); the re-run agreed'
+      : 'diverged once, agreed when re-run: not reproducible';
+    return;
+  }
+  v.status = 'inconclusive';
+  v.reason = 'aio-nr kept moving under the case (another process is using AIO); retried';
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): T[][] {
@@ -490,29 +380,8 @@ function compareHeadroom(a: bigint | undefined, b: bigint | undefined): number {
   return a > b ? -1 : 1;
 }
 
-function modelTarget(
-  t: DestroyTarget,
-  handles: readonly (bigint | undefined)[],
-  realHandle: string,
-): { handle: bigint; memory?: U32Read } {
-  // A setup that made no context left its ctx at 0: the worker passes 0, and so does the model.
-  if ('handle' in t)
-    return handles[t.handle] === undefined
-      ? { handle: 0n, memory: { readable: false } }
-      : { handle: handles[t.handle]! };
-  if ('bogus' in t)
-    return { handle: BigInt(realHandle), memory: { readable: true, u32: t.bogus.u32 } };
-  if ('unmapped' in t) return { handle: BigInt(realHandle), memory: { readable: false } };
-  // Literal addresses in cases are 0 and kernel-half ones: nothing readable.
-  return { handle: BigInt(t.address), memory: { readable: false } };
-}
-
 function u64Text(n: bigint): number | string {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
-}
-
-function aioNr(v: number | string | null): bigint | null {
-  return v === null ? null : BigInt(v);
 }
 
 function realTarget(target: DestroyTarget): RealTarget {

@@ -6,6 +6,7 @@
  */
 import {
   addContext,
+  aioNrSub,
   type CtxKind,
   clobberRingId,
   commitIoDestroy,
@@ -193,7 +194,10 @@ export class Mirror {
     const slotted = profile(this.env.profile).slotIds;
     for (const ref of refs) {
       const ctx = this.state.contexts.get(this.handleOf(ref));
-      if (ctx) removeContext(this.state, ctx, slotted);
+      if (!ctx) continue;
+      removeContext(this.state, ctx, slotted);
+      // Give the charge back as kill_ioctx() does (where the kernel shows no aio-nr, this is all we know).
+      if (this.state.aioNr !== null) this.state.aioNr = aioNrSub(this.state.aioNr, ctx.charge);
     }
     if (aioNrAfter !== null && this.state.aioNr !== null) this.state.aioNr = aioNrAfter;
   }

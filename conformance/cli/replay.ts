@@ -1,0 +1,63 @@
+/** `aiospec replay FILE`: a recorded trace checked against the model, no kernel involved. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { humanReport, REPORTERS } from '../report/index.js';
+import { TraceError } from '../trace/format.js';
+import { replayTrace } from '../trace/replay.js';
+import { parseFlags, stringFlag } from './args.js';
+import { parseProfile } from './env-flags.js';
+import { parseReporter } from './run.js';
+import { EnvironmentError, UsageError } from './usage-error.js';
+
+export const REPLAY_HELP = `usage: aiospec replay FILE [--profile NAME] [--reporter human|tap|junit|json] [--out FILE]
+
+Checks a trace written by \`aiospec record\` against the model, with no kernel
+involved, and reports like \`run\` (same reporters and exit codes).
+
+  --profile NAME     judge with this profile instead of the one the trace names
+  --reporter R       human (default) | tap | junit | json
+  --out FILE         write the report to FILE instead of stdout
+
+Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable trace.`;
+
+export async function replayCommand(
+  argv: readonly string[],
+): Promise<{ out: string; code: number }> {
+  const parsed = parseFlags(
+    argv,
+    { profile: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' } },
+    1,
+  );
+  const file = parsed.positionals[0];
+  if (file === undefined) throw new UsageError('FILE: missing (replay needs the trace to check)');
+  const reporter = parseReporter(stringFlag(parsed, 'reporter'));
+  const profileText = stringFlag(parsed, 'profile');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EnvironmentError(
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
+  }
+  let summary: Awaited<ReturnType<typeof replayTrace>>['summary'];
+  try {
+    ({ summary } = await replayTrace(
+      text,
+      profileText === undefined ? {} : { profile: parseProfile(profileText) },
+    ));
+  } catch (e) {
+    if (e instanceof TraceError) throw new EnvironmentError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const out = stringFlag(parsed, 'out');
+  const report =
+    reporter === 'human'
+      ? humanReport(summary, process.stdout.isTTY === true && out === undefined)
+      : REPORTERS[reporter](summary);
+  const code = summary.diverged > 0 ? 1 : 0;
+  if (out !== undefined) {
+    writeFileSync(out, report.endsWith('\n') ? report : `${report}\n`);
+    return { out: '', code };
+  }
+  return { out: report, code };
+}

@@ -1,0 +1,28 @@
+/**
+ * What a run saw, as it happened: the interface the engine reports every
+ * worker start and batch outcome to. A trace writer implements it; so could
+ * anything else that wants the raw observations.
+ */
+import type { Completion, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { Case } from '../cases.js';
+import type { CaseReport, FillReport } from './judge.js';
+import type { Suite } from './verdict.js';
+
+export interface RecordedCase {
+  readonly suite: Suite;
+  readonly index: number;
+  /** Set when this is a re-run of an earlier case, made to confirm a divergence. */
+  readonly rerun: boolean;
+  readonly case: Case;
+  /** The worker's results, or why there are none (it crashed, hung, never got to the case). */
+  readonly report: CaseReport;
+}
+
+export interface Recorder {
+  /** A worker started: the key names it in later events ("main", "seccomp:EPERM", "fresh:3"). */
+  worker(key: string, host: HostInfo): void;
+  fill(key: string, fill: FillReport): void;
+  case(key: string, c: RecordedCase): void;
+  release(key: string, released: ReleaseResult): void;
+  completions(key: string, list: readonly Completion[]): void;
+}

@@ -1,0 +1,94 @@
+/** Writes a trace as the run goes (see format.ts); a line per event, flushed at once. */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Completion, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { FillReport } from '../engine/judge.js';
+import type { RecordedCase, Recorder } from '../engine/recorder.js';
+import type { Suite } from '../engine/verdict.js';
+import { formatLine, TRACE_FORMAT, TRACE_VERSION, type TraceLine } from './format.js';
+
+export interface TraceMeta {
+  readonly target: string;
+  readonly profile: string;
+  readonly seed: number;
+  readonly suites: readonly Suite[];
+  readonly tool: string;
+}
+
+export class TraceWriter implements Recorder {
+  private readonly fd: number;
+  private started = false;
+  private cases = 0;
+
+  constructor(
+    path: string,
+    private readonly meta: TraceMeta,
+  ) {
+    this.fd = openSync(path, 'w');
+  }
+
+  private write(line: TraceLine): void {
+    writeSync(this.fd, `${formatLine(line)}\n`);
+  }
+
+  worker(key: string, host: HostInfo): void {
+    if (!this.started) {
+      this.started = true;
+      this.write({
+        t: 'header',
+        format: TRACE_FORMAT,
+        version: TRACE_VERSION,
+        tool: this.meta.tool,
+        recorded: new Date().toISOString(),
+        target: { kind: this.meta.target },
+        kernel: {
+          release: host.release,
+          version: host.version,
+          machine: host.machine,
+          gvisor: host.gvisor,
+        },
+        environment: {
+          possibleCpus: host.possibleCpus,
+          pageSize: host.pageSize,
+          aioMaxNr: host.aioMaxNr,
+          aioNr: host.aioNr,
+          seccompMode: host.seccompMode,
+        },
+        profile: this.meta.profile,
+        seed: this.meta.seed,
+        suites: this.meta.suites,
+      });
+    }
+    this.write({ t: 'worker', worker: key, host });
+  }
+
+  fill(key: string, fill: FillReport): void {
+    this.write({ t: 'fill', worker: key, released: fill.released, made: fill.made });
+  }
+
+  case(key: string, c: RecordedCase): void {
+    this.cases++;
+    this.write({
+      t: 'case',
+      worker: key,
+      suite: c.suite,
+      index: c.index,
+      rerun: c.rerun,
+      case: c.case,
+      report: c.report,
+    });
+  }
+
+  release(key: string, released: ReleaseResult): void {
+    this.write({ t: 'release', worker: key, released });
+  }
+
+  completions(key: string, list: readonly Completion[]): void {
+    this.write({ t: 'completions', worker: key, completions: list });
+  }
+
+  /** The end line: a trace without it was cut short. */
+  close(): void {
+    this.write({ t: 'end', cases: this.cases });
+    closeSync(this.fd);
+  }
+}
