@@ -140,7 +140,17 @@ export type Request =
     }
   /** Wait for every pending io_destroy to return and report them. */
   | { readonly type: 'drain'; readonly id: number }
-  | { readonly type: 'exit' };
+  | { readonly type: 'exit' }
+  /**
+   * Start another worker in the same kernel, as this worker's child (a seccomp
+   * sandbox, a process that never made a context): under a target that boots a
+   * kernel (UML), a second kernel is never booted for it. Its replies come back
+   * as 'child' replies; 'child-exit' says when it is gone.
+   */
+  | { readonly type: 'spawn'; readonly key: string; readonly config: WorkerConfig }
+  /** A request for the child worker `key`, passed on as it is. */
+  | { readonly type: 'child'; readonly key: string; readonly request: Request }
+  | { readonly type: 'kill-child'; readonly key: string };
 
 export interface HostInfo {
   readonly pid: number;
@@ -173,4 +183,13 @@ export type Reply =
       readonly completions: readonly Completion[];
     }
   | { readonly type: 'drained'; readonly id: number; readonly completions: readonly Completion[] }
-  | { readonly type: 'fatal'; readonly message: string };
+  | { readonly type: 'fatal'; readonly message: string }
+  /** A child worker's reply, as it sent it. */
+  | { readonly type: 'child'; readonly key: string; readonly reply: Reply }
+  | {
+      readonly type: 'child-exit';
+      readonly key: string;
+      readonly code: number | null;
+      readonly signal: string | null;
+      readonly stderr: string;
+    };

@@ -1,10 +1,15 @@
 /**
- * The runner's handle on one worker process: start it, send it batches of
- * cases, collect the results. Batches may be sent before earlier ones finish
- * (the worker runs them in order), so the runner can judge one batch while the
- * worker runs the next. A worker that crashes or hangs does not stop the run:
- * a batch of one case comes back as that case's result (signal or timeout),
- * a bigger batch as "not run", for the caller to re-run case by case.
+ * The runner's handle on a worker: start it, send it batches of cases, collect
+ * the results. Batches may be sent before earlier ones finish (the worker runs
+ * them in order), so the runner can judge one batch while the worker runs the
+ * next. A worker that crashes or hangs does not stop the run: a batch of one
+ * case comes back as that case's result (signal or timeout), a bigger batch as
+ * "not run", for the caller to re-run case by case.
+ *
+ * A worker is either a process the runner starts (WorkerProcess) or a child
+ * that worker starts in the same kernel (ChildWorker: a seccomp sandbox, a
+ * process that never made a context), so that a target booting a kernel boots
+ * it once per run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -72,6 +77,7 @@ export function workerEntry(): string {
 }
 
 export function hostLaunch(): Launch {
+  // AIOSPEC_WORKER_PROF=DIR: each worker writes a V8 CPU profile there (a diagnostic).
   const prof = process.env.AIOSPEC_WORKER_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AIOSPEC_WORKER_PROF}`]
     : [];
@@ -95,30 +101,17 @@ interface Waiter {
   readonly resolve: (r: Reply | null) => void;
 }
 
-export class WorkerProcess {
-  private buffered = '';
-  private stderr = '';
+type Exit = { readonly code: number | null; readonly signal: string | null };
+
+/** What the two kinds of worker share: request ids, waiting for replies, batches, drain, close. */
+export abstract class WorkerHandle {
+  protected stderr = '';
   private readonly waiters: Waiter[] = [];
   /** Replies that came before anyone asked (the 'ready' line). */
   private readonly early: Reply[] = [];
-  private exited: { code: number | null; signal: string | null } | null = null;
+  protected exited: Exit | null = null;
   private nextId = 0;
-  private hostInfo: HostInfo | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-4000);
-    });
-    this.child.stdin!.on('error', () => {}); // EPIPE when the worker died; the exit handler reports it
-    this.child.on('exit', (code, signal) => {
-      live.delete(this.child);
-      this.exited = { code, signal };
-      for (const w of this.waiters.splice(0)) w.resolve(null);
-    });
-  }
+  protected hostInfo: HostInfo | null = null;
 
   /** What the worker detected about the kernel it runs on. */
   get host(): HostInfo {
@@ -126,61 +119,27 @@ export class WorkerProcess {
     return this.hostInfo;
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
   get alive(): boolean {
     return this.exited === null;
   }
 
-  static async start(
-    config: WorkerConfig = {},
-    launch: Launch = hostLaunch(),
-    startTimeoutMs = 30_000,
-  ): Promise<WorkerProcess> {
-    installExitHook();
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      // io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once.
-      UV_THREADPOOL_SIZE: '256',
-      AIOSPEC_PARENT_PID: String(process.pid),
-      ...launch.env,
-    };
-    if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
-    const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    live.add(child);
-    const w = new WorkerProcess(child);
-    const first = await w.reply(-1, startTimeoutMs);
-    if (first?.type !== 'ready') {
-      child.kill('SIGKILL');
-      const why =
-        first?.type === 'fatal'
-          ? first.message
-          : `worker did not start (${w.describeExit()}) ${w.stderr.trim()}`;
-      throw new Error(why);
-    }
-    w.hostInfo = first.host;
-    return w;
+  abstract get pid(): number;
+  protected abstract send(req: Request): void;
+  /** Stop the worker at once (its contexts go with it). */
+  abstract kill(): void;
+  protected abstract endInput(): void;
+
+  protected died(exit: Exit): void {
+    this.exited = exit;
+    for (const w of this.waiters.splice(0)) w.resolve(null);
   }
 
-  private onData(chunk: string): void {
-    this.buffered += chunk;
-    let nl = this.buffered.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
-      if (line.startsWith('{')) this.dispatch(JSON.parse(line) as Reply);
-      nl = this.buffered.indexOf('\n');
-    }
-  }
-
-  private dispatch(reply: Reply): void {
+  protected dispatch(reply: Reply): void {
     if (reply.type === 'fatal') {
       this.stderr += `\n${reply.message}`;
       return;
     }
-    const id = reply.type === 'ready' ? -1 : reply.id;
+    const id = reply.type === 'ready' ? -1 : 'id' in reply ? reply.id : -2;
     const i = this.waiters.findIndex((w) => w.id === id);
     if (i < 0) {
       this.early.push(reply);
@@ -190,8 +149,8 @@ export class WorkerProcess {
     w!.resolve(reply);
   }
 
-  /** The reply with this id, or null when the worker exited or the timeout passed. */
-  private reply(id: number, timeoutMs: number): Promise<Reply | null> {
+  /** The reply with this id (-1: 'ready'), or null when the worker exited or the timeout passed. */
+  protected reply(id: number, timeoutMs: number): Promise<Reply | null> {
     const e = this.early.findIndex((r) => (r.type === 'ready' ? -1 : 'id' in r ? r.id : -2) === id);
     if (e >= 0) return Promise.resolve(this.early.splice(e, 1)[0]!);
     if (this.exited) return Promise.resolve(null);
@@ -211,15 +170,36 @@ export class WorkerProcess {
     });
   }
 
-  private describeExit(): string {
+  /** Wait for 'ready'; false (and the worker killed) if it does not come. */
+  protected async ready(timeoutMs: number): Promise<string | null> {
+    const first = await this.reply(-1, timeoutMs);
+    if (first?.type === 'ready') {
+      this.hostInfo = first.host;
+      return null;
+    }
+    this.kill();
+    return first?.type === 'fatal'
+      ? first.message
+      : `worker did not start (${this.describeExit()}) ${this.stderr.trim()}`;
+  }
+
+  protected describeExit(): string {
     if (!this.exited) return 'still running';
     return this.exited.signal
       ? `killed by ${this.exited.signal}`
       : `exit status ${this.exited.code}`;
   }
 
-  private send(req: Request): void {
-    this.child.stdin!.write(`${JSON.stringify(req)}\n`);
+  private waitExit(): Promise<void> {
+    if (!this.alive) return Promise.resolve();
+    return new Promise((r) => {
+      const poll = setInterval(() => {
+        if (!this.alive) {
+          clearInterval(poll);
+          r();
+        }
+      }, 5);
+    });
   }
 
   /**
@@ -251,7 +231,7 @@ export class WorkerProcess {
     }
     const timedOut = reply === null && this.alive;
     if (this.alive) {
-      this.child.kill('SIGKILL');
+      this.kill();
       await this.waitExit();
     }
     if (cases.length !== 1) return notRun();
@@ -279,22 +259,166 @@ export class WorkerProcess {
     return reply.completions;
   }
 
-  private waitExit(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((r) => this.child.once('exit', () => r()));
-  }
-
   /** Ask the worker to exit (its contexts go with it) and wait; kill it if it does not. */
   async close(graceMs = 5000): Promise<void> {
     if (!this.alive) return;
     this.send({ type: 'exit' });
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.endInput();
+    const timer = setTimeout(() => this.kill(), graceMs);
     await this.waitExit();
     clearTimeout(timer);
+  }
+}
+
+/** A worker process the runner starts (on the host, or wrapped in runsc or UML by its launch). */
+export class WorkerProcess extends WorkerHandle {
+  private buffered = '';
+  private readonly children = new Map<string, ChildWorker>();
+
+  private constructor(private readonly child: ChildProcess) {
+    super();
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4000);
+    });
+    this.child.stdin!.on('error', () => {}); // EPIPE when the worker died; the exit handler reports it
+    this.child.on('exit', (code, signal) => {
+      live.delete(this.child);
+      this.died({ code, signal });
+      for (const c of this.children.values()) c.parentDied();
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  static async start(
+    config: WorkerConfig = {},
+    launch: Launch = hostLaunch(),
+    startTimeoutMs = 60_000,
+  ): Promise<WorkerProcess> {
+    installExitHook();
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      // io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once.
+      UV_THREADPOOL_SIZE: '256',
+      AIOSPEC_PARENT_PID: String(process.pid),
+      ...launch.env,
+    };
+    if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
+    const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    live.add(child);
+    const w = new WorkerProcess(child);
+    const failed = await w.ready(startTimeoutMs);
+    if (failed) throw new Error(failed);
+    return w;
+  }
+
+  /** Start another worker in the same kernel, as this worker's child. */
+  async spawnChild(
+    key: string,
+    config: WorkerConfig = {},
+    startTimeoutMs = 60_000,
+  ): Promise<ChildWorker> {
+    if (this.children.has(key)) throw new Error(`a child worker "${key}" exists already`);
+    const c = new ChildWorker(this, key);
+    this.children.set(key, c);
+    this.send({ type: 'spawn', key, config });
+    const failed = await c.start(startTimeoutMs);
+    if (failed) {
+      this.children.delete(key);
+      throw new Error(failed);
+    }
+    return c;
+  }
+
+  /** @internal A child's request, sent through this worker. */
+  sendFor(key: string, req: Request | { type: 'kill-child'; key: string }): void {
+    if (!this.alive) return;
+    this.send(req.type === 'kill-child' ? req : { type: 'child', key, request: req });
+  }
+
+  /** @internal */
+  forget(key: string): void {
+    this.children.delete(key);
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let nl = this.buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      // Only JSON objects are protocol; anything else a target prints (a console line) is not.
+      if (line.startsWith('{')) this.route(JSON.parse(line) as Reply);
+      nl = this.buffered.indexOf('\n');
+    }
+  }
+
+  private route(reply: Reply): void {
+    if (reply.type === 'child') this.children.get(reply.key)?.deliver(reply.reply);
+    else if (reply.type === 'child-exit') this.children.get(reply.key)?.exit(reply);
+    else this.dispatch(reply);
+  }
+
+  protected send(req: Request): void {
+    this.child.stdin!.write(`${JSON.stringify(req)}\n`);
+  }
+
+  protected endInput(): void {
+    this.child.stdin!.end();
   }
 
   kill(): void {
     if (this.alive) this.child.kill('SIGKILL');
+  }
+}
+
+/** A worker started by another worker in the same kernel; its lines pass through its parent. */
+export class ChildWorker extends WorkerHandle {
+  constructor(
+    private readonly parent: WorkerProcess,
+    readonly key: string,
+  ) {
+    super();
+  }
+
+  get pid(): number {
+    return this.hostInfo?.pid ?? -1;
+  }
+
+  /** @internal */
+  start(timeoutMs: number): Promise<string | null> {
+    return this.ready(timeoutMs);
+  }
+
+  /** @internal */
+  deliver(reply: Reply): void {
+    this.dispatch(reply);
+  }
+
+  /** @internal */
+  exit(e: { code: number | null; signal: string | null; stderr: string }): void {
+    this.stderr = e.stderr;
+    this.parent.forget(this.key);
+    this.died({ code: e.code, signal: e.signal });
+  }
+
+  /** @internal */
+  parentDied(): void {
+    if (this.alive) this.died({ code: null, signal: 'SIGKILL' });
+  }
+
+  protected send(req: Request): void {
+    this.parent.sendFor(this.key, req);
+  }
+
+  protected endInput(): void {}
+
+  kill(): void {
+    if (this.alive) this.parent.sendFor(this.key, { type: 'kill-child', key: this.key });
   }
 }

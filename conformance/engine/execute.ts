@@ -29,6 +29,7 @@ import {
   type BatchOutcome,
   hostLaunch,
   type Launch,
+  type WorkerHandle,
   WorkerProcess,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
@@ -58,7 +59,7 @@ export interface RunOptions {
 
 interface Slot {
   readonly key: string;
-  worker: WorkerProcess;
+  worker: WorkerHandle;
   judge: Judge;
   readonly seccomp: ErrnoName | undefined;
   /** The headroom asked of the worker's fillers (null: no fillers). */
@@ -67,6 +68,8 @@ interface Slot {
 
 export class Engine {
   private main!: Slot;
+  /** The main worker's process: other workers start as its children, in the same kernel. */
+  private mainProcess!: WorkerProcess;
   private readonly sandboxes = new Map<ErrnoName, Slot>();
   private freshCount = 0;
   host!: HostInfo;
@@ -100,8 +103,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    const slots = [this.main, ...this.sandboxes.values()].filter(Boolean);
-    await Promise.all(slots.map((s) => s.worker.close()));
+    await Promise.all([...this.sandboxes.values()].map((s) => s.worker.close()));
+    await this.main?.worker.close();
   }
 
   /** Run cases and judge them; verdicts come back in the order given. */
@@ -165,7 +168,7 @@ export class Engine {
   private async slotFor(seccomp: ErrnoName | undefined): Promise<Slot> {
     if (!seccomp) return this.main;
     let s = this.sandboxes.get(seccomp);
-    if (!s) {
+    if (!s?.worker.alive) {
       s = await this.slot(`seccomp:${seccomp}`, seccomp);
       this.sandboxes.set(seccomp, s);
     }

@@ -70,10 +70,11 @@ export interface UmlOptions {
   /** How UML's host processes are cleaned up (default: the best this host allows, see umlIsolation). */
   readonly isolation?: UmlIsolation;
   /**
-   * Largest UV_THREADPOOL_SIZE given to the guest worker (default 64; the
+   * Largest UV_THREADPOOL_SIZE given to the guest worker (default 8; the
    * runner asks for more). Each pool thread costs ~20 ms of boot under UML
-   * (1024 threads: 23 s to ready, 64: 2.6 s) and io_destroy returns at once on
-   * UML's single CPU, so a big pool buys nothing there.
+   * (1024 threads: 23 s to ready, 64: 2.6 s), idle pool threads slow the
+   * start of child workers (64: 3.5 s, 8: ~1 s), and io_destroy returns at
+   * once on UML's single CPU, so a big pool buys nothing there.
    */
   readonly threadPoolCap?: number;
 }
@@ -220,7 +221,7 @@ function guestScript(node: string, worker: string, relay: string): string {
     `env -i '${node}' '${relay}' </dev/ttyS0 >${fifo} 3>/dev/ttyS1 & r=$!`,
     // The worker in a clean environment: no AIOSPEC_PARENT_PID (its parent here is this shell).
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
-    'env -i PATH=$PATH HOME=/ TMPDIR=/dev/shm UV_THREADPOOL_SIZE=${aiospec_uvpool:-64} ${aiospec_seccomp:+AIOSPEC_SECCOMP_ERRNO=$aiospec_seccomp}' +
+    'env -i PATH=$PATH HOME=/ TMPDIR=/dev/shm UV_THREADPOOL_SIZE=${aiospec_uvpool:-8} ${aiospec_seccomp:+AIOSPEC_SECCOMP_ERRNO=$aiospec_seccomp}' +
       ` '${node}' '${worker}' <${fifo} >/dev/ttyS0`,
     // UML exits with the worker's status (128+N: killed by signal N). When it is not 0,
     // say so on stderr with the kernel's OOM reports, if any (loglevel=3 keeps them off the console).
@@ -395,7 +396,7 @@ export function umlLaunch(options: UmlOptions = {}): Launch {
   const umid = `aiospec-${process.pid}-${launches++}-${randomBytes(3).toString('hex')}`;
   const mem = options.mem ?? '512M';
   if (!/^\d+[kKmMgG]?$/.test(mem)) throw new RealUnavailable(`bad UML mem= value ${mem}`);
-  const poolCap = options.threadPoolCap ?? 64;
+  const poolCap = options.threadPoolCap ?? 8;
   if (!Number.isInteger(poolCap) || poolCap < 1 || poolCap > 1024)
     throw new RealUnavailable(`bad guest thread pool cap ${poolCap}`);
   const script = guestScript(node, worker, guestRelay);

@@ -15,10 +15,16 @@ import {
   SECCOMP_FILTER_FLAG_TSYNC,
   SECCOMP_SET_MODE_FILTER,
 } from '../seccomp-bpf.js';
+import { Children } from './children.js';
 import { Executor } from './executor.js';
 
 function send(reply: Reply): void {
-  const line = `${JSON.stringify(reply)}\n`;
+  sendLine(JSON.stringify(reply));
+}
+
+/** One line to the runner, written synchronously (so that it is out before any crash). */
+function sendLine(json: string): void {
+  const line = `${json}\n`;
   let off = 0;
   const buf = Buffer.from(line);
   while (off < buf.length) {
@@ -81,6 +87,8 @@ async function main(): Promise<void> {
   if (seccomp) installSeccomp(c, Number(seccomp));
   send({ type: 'ready', host: detectHost(pageSize, process.pid) });
 
+  const children = new Children(sendLine);
+  process.on('exit', () => children.killAll());
   const queue: Request[] = [];
   let wake: (() => void) | null = null;
   let ended = false;
@@ -92,7 +100,14 @@ async function main(): Promise<void> {
     while (nl >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (line.trim()) queue.push(JSON.parse(line) as Request);
+      if (line.trim()) {
+        const req = JSON.parse(line) as Request;
+        // Requests about child workers are handled at once, even while a batch runs here.
+        if (req.type === 'spawn') children.spawn(req.key, req.config);
+        else if (req.type === 'child') children.forward(req.key, req.request);
+        else if (req.type === 'kill-child') children.kill(req.key);
+        else queue.push(req);
+      }
       nl = pending.indexOf('\n');
     }
     wake?.();
@@ -117,7 +132,7 @@ async function main(): Promise<void> {
       send({ type: 'drained', id: req.id, completions: await exec.drain() });
       continue;
     }
-    send(await exec.batch(req));
+    if (req.type === 'batch') send(await exec.batch(req));
   }
   // Exiting releases every context at once (exit_aio); no need to wait for io_destroy.
   process.exit(0);
