@@ -1,4 +1,5 @@
 /** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
+import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
@@ -27,6 +28,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: explainCommand,
     help: EXPLAIN_HELP,
     summary: 'one io_setup call through the model, step by step',
+  },
+  doctor: {
+    run: doctorCommand,
+    help: DOCTOR_HELP,
+    summary: 'why io_setup fails with EAGAIN here: what is left, who holds it, will N fit',
   },
 };
 

@@ -68,8 +68,6 @@ interface Slot {
 
 export class Engine {
   private main!: Slot;
-  /** The main worker's process: other workers start as its children, in the same kernel. */
-  private mainProcess!: WorkerProcess;
   private readonly sandboxes = new Map<ErrnoName, Slot>();
   private freshCount = 0;
   host!: HostInfo;

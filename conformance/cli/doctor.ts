@@ -1,0 +1,53 @@
+/** `aiospec doctor`: how much of aio-max-nr is left, who holds it, and will a request fit. */
+import { PROFILE_NAMES } from '../../model/index.js';
+import { doctorJson } from '../doctor/render-json.js';
+import { doctorText } from '../doctor/render-text.js';
+import { gatherDoctor } from '../doctor/report.js';
+import { boolFlag, parseFlags, stringFlag } from './args.js';
+import { parseProfile } from './env-flags.js';
+import { parseU32 } from './numbers.js';
+import { EnvironmentError } from './usage-error.js';
+
+export const DOCTOR_HELP = `usage: aiospec doctor [--nr-events N] [--probe] [--profile NAME] [--json]
+
+Why does io_setup fail with EAGAIN here? Reads aio-max-nr and aio-nr, finds
+every process holding AIO contexts (their /[aio] ring mappings) and what they
+hold, tells the kernel's accounting with one io_setup(1) in a worker process
+(given back at once), and computes with the model the largest nr_events
+io_setup accepts right now. Advice names the sysctl, the value and where to
+set it. Runs without root (says what it could not read).
+
+  --nr-events N   will io_setup(N) fit now? ok, fails by itself (retrying never
+                  helps), fails only because of what others hold, or EINVAL
+  --probe         confirm the largest value in a worker: io_setup(largest)
+                  must succeed and io_setup(largest + 1) fail. It briefly
+                  takes every free event: another program starting at that
+                  instant could get EAGAIN
+  --profile NAME  ${PROFILE_NAMES.join(' | ')}: the kernel's accounting, instead of detecting it
+  --json          one JSON object instead of text
+
+Exit status: 0 report made, 1 --probe found the kernel disagreeing with the
+model, 2 usage or environment error.`;
+
+export async function doctorCommand(
+  argv: readonly string[],
+): Promise<{ out: string; code: number }> {
+  const parsed = parseFlags(argv, {
+    'nr-events': { type: 'string' },
+    probe: { type: 'boolean' },
+    json: { type: 'boolean' },
+    profile: { type: 'string' },
+  });
+  const nr = stringFlag(parsed, 'nr-events');
+  const profileText = stringFlag(parsed, 'profile');
+  const opts = {
+    ...(nr === undefined ? {} : { nrEvents: parseU32('--nr-events', nr) }),
+    ...(profileText === undefined ? {} : { profile: parseProfile(profileText) }),
+    probe: boolFlag(parsed, 'probe'),
+  };
+  if (process.platform !== 'linux')
+    throw new EnvironmentError(`needs Linux (this is ${process.platform})`);
+  const report = await gatherDoctor(opts);
+  const out = boolFlag(parsed, 'json') ? JSON.stringify(doctorJson(report)) : doctorText(report);
+  return { out, code: report.confirmation?.status === 'disagrees' ? 1 : 0 };
+}

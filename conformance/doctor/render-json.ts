@@ -1,0 +1,114 @@
+/** The doctor's report as one JSON object (u64 values: numbers up to 2^53-1, decimal strings above). */
+import { jsonU64, jsonU64OrNull } from '../render/json-values.js';
+import { NODE_WIDE } from './advice.js';
+import type { HolderRow } from './holders.js';
+import type { DoctorReport } from './report.js';
+
+function holder(h: HolderRow) {
+  return {
+    pid: h.pid,
+    comm: h.comm,
+    contexts: h.contexts,
+    ringPages: h.ringPages,
+    nrEventsMin: h.nrEventsMin,
+    nrEventsMax: h.nrEventsMax,
+    chargeMin: jsonU64(h.chargeMin),
+    chargeMax: jsonU64(h.chargeMax),
+    cgroup: h.cgroup,
+    container: h.container,
+    inherited: h.inherited,
+    unexplained: h.unexplained,
+  };
+}
+
+export function doctorJson(r: DoctorReport) {
+  const t = r.holders.totals;
+  const p = r.profileProbe;
+  const c = r.confirmation;
+  const q = r.request;
+  const s = r.advice.sysctl;
+  return {
+    kernel: {
+      release: r.host.release,
+      machine: r.host.machine,
+      possibleCpus: r.host.possibleCpus,
+      pageSize: r.host.pageSize,
+      gvisor: r.host.gvisor,
+    },
+    profile: r.profile,
+    profileSource: r.profileSource,
+    profileProbe: p && {
+      errno: p.errno,
+      delta: jsonU64OrNull(p.delta),
+      attempts: p.attempts,
+      note: p.note,
+    },
+    probeError: r.probeError,
+    aio: {
+      state: r.availability.state,
+      probeErrno: r.availability.probeErrno ?? null,
+      seccompMode: r.availability.seccompMode,
+      text: r.availability.text,
+    },
+    aioMaxNr: jsonU64OrNull(r.aioMaxNr),
+    aioNr: jsonU64OrNull(r.aioNr),
+    available: jsonU64OrNull(r.available),
+    largestAccepted: r.largestAccepted,
+    largestUnwrapped: r.largestUnwrapped,
+    beyondLargest: r.beyondLargest && {
+      nrEvents: r.beyondLargest.nrEvents,
+      errno: r.beyondLargest.outcome.errno,
+      rule: r.beyondLargest.outcome.rule,
+    },
+    confirmation: c && {
+      status: c.status,
+      aioNr: jsonU64OrNull(c.aioNr),
+      largest: c.largest,
+      calls: c.calls,
+      attempts: c.attempts,
+    },
+    request: q && {
+      nrEvents: q.nrEvents,
+      verdict: q.verdict,
+      rule: q.rule,
+      errno: q.errno,
+      charge: jsonU64(q.charge),
+      neededAioMaxNr: jsonU64OrNull(q.neededAioMaxNr),
+      neededAloneAioMaxNr: jsonU64OrNull(q.neededAloneAioMaxNr),
+      mustRelease: jsonU64OrNull(q.mustRelease),
+    },
+    holders: r.holders.rows.map(holder),
+    totals: {
+      processes: t.processes,
+      contexts: t.contexts,
+      ringPages: t.ringPages,
+      nrEventsMin: t.nrEventsMin,
+      nrEventsMax: t.nrEventsMax,
+      chargeMin: jsonU64(t.chargeMin),
+      chargeMax: jsonU64(t.chargeMax),
+    },
+    aioNrAtScan: jsonU64OrNull(r.aioNrAtScan),
+    reconciliation: r.reconciliation,
+    unreadable: r.scan.unreadable.length,
+    unreadableProcesses: r.scan.unreadable,
+    exited: r.scan.exited,
+    hidepid: r.scan.hidepid,
+    scanned: r.scan.scanned,
+    forkCopies: r.holders.forkCopies,
+    ambiguousRings: r.scan.ambiguous,
+    where: r.where,
+    advice: {
+      lines: r.advice.lines,
+      sysctl: s && {
+        name: s.sysctl,
+        current: jsonU64(s.current),
+        minimum: jsonU64(s.minimum),
+        recommended: jsonU64(s.recommended),
+        commands: s.commands,
+        where: s.where,
+        note: NODE_WIDE,
+      },
+    },
+    elapsedMs: { total: Math.round(r.elapsedMs), scan: Math.round(r.scan.elapsedMs) },
+  };
+}
