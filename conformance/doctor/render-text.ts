@@ -156,7 +156,7 @@ function holders(r: DoctorReport): string[] {
   };
   const lines = [
     '',
-    `Holders: ${t.processes} processes, ${t.contexts} contexts, ${t.ringPages} ring pages, nr_events ${range(t.nrEventsMin, t.nrEventsMax)} (biggest first)`,
+    `Holders: ${count(t.processes, 'process', 'processes')}, ${count(t.contexts, 'context', 'contexts')}, ${count(t.ringPages, 'ring page', 'ring pages')}, nr_events ${range(t.nrEventsMin, t.nrEventsMax)} (biggest first)`,
     ...(r.holders.rows.length > 0
       ? holderLines(r.holders.rows)
       : ['  (no process holds an AIO context)']),
@@ -164,7 +164,7 @@ function holders(r: DoctorReport): string[] {
   ];
   const notes = [
     s.unreadable.length > 0 &&
-      `${s.unreadable.length} processes could not be read, ${r.asRoot ? 'even as root' : 'not ours (run as root to see them)'}: ${byName(s.unreadable)}`,
+      `${count(s.unreadable.length, 'process', 'processes')} could not be read, ${r.asRoot ? 'even as root' : 'not ours (run as root to see them)'}: ${byName(s.unreadable)}`,
     s.hidepid && "/proc is mounted with hidepid: other users' processes are not even listed",
     s.exited > 0 && `${s.exited} processes exited while we read (they hold nothing now)`,
     r.holders.forkCopies.length > 0 &&
@@ -199,4 +199,9 @@ function advice(r: DoctorReport): string[] {
 
 export function doctorText(r: DoctorReport): string {
   return [...kernel(r), '', ...events(r), ...request(r), ...holders(r), ...advice(r)].join('\n');
+}
+
+/** "1 process", "2 processes". */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
