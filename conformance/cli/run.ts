@@ -118,6 +118,12 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   };
 }
 
+/** The part of a run's configuration that `run` and `record` take from the same flags. */
+function suiteConfig(c: ReturnType<typeof commonConfig>) {
+  const { suites, runs, sequences, seed, profile } = c;
+  return { suites, runs, sequences, seed, profile, target: c.target.name };
+}
+
 /** Put back an aio-max-nr that a killed run left changed (host target; needs root to write). */
 function recoverSysctl(): void {
   try {
@@ -202,12 +208,7 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
       `--set-aio-max-nr: only for --target host (the ${c.target.name} target has its own kernel)`,
     );
   const config = {
-    suites: c.suites,
-    runs: c.runs,
-    sequences: c.sequences,
-    seed: c.seed,
-    profile: c.profile,
-    target: c.target.name,
+    ...suiteConfig(c),
     ...(only ? { only } : {}),
     ...(path !== undefined ? { path } : {}),
   };
@@ -233,16 +234,7 @@ export async function recordCommand(
   try {
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.
     return await execute(
-      {
-        suites: c.suites,
-        runs: c.runs,
-        sequences: c.sequences,
-        seed: c.seed,
-        profile: c.profile,
-        target: c.target.name,
-        recorder: writer,
-        shrinkMs: 0,
-      },
+      { ...suiteConfig(c), recorder: writer, shrinkMs: 0 },
       () => launch,
       c.reporter,
       undefined,
