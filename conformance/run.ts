@@ -80,16 +80,10 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
       onProgress: (done: number, total: number) => cfg.onProgress?.(suite, done, total),
     });
     const reportAll = (run: CaseVerdict[]) => {
-      for (const v of firstOfEachKind(run))
-        divergences.push(
-          divergenceReport(
-            v,
-            v,
-            v.reproducer ?? v.case,
-            replayCase(v.reproducer ?? v.case, meta),
-            alike(run, v),
-          ),
-        );
+      for (const v of firstOfEachKind(run)) {
+        const shown = v.shown ?? v.case;
+        divergences.push(divergenceReport(v, v, shown, replayCase(shown, meta), alike(run, v)));
+      }
     };
 
     if (cfg.only) {
@@ -117,7 +111,7 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
               ...r,
               status: 'skip',
               steps: [],
-              moved: false,
+              disturbed: null,
               attempts: 0,
             }),
           );

@@ -6,6 +6,8 @@
  *                environment, profile (the one the target is expected to
  *                conform to), seed, suites
  *   worker       a worker started: its key and the host it detected
+ *   batch        a batch's lines follow (version 2): aio-max-nr as the worker
+ *                read it at the batch's start and end
  *   fill         the fillers a worker released and made before a batch
  *   case         one case: suite, index, rerun, the case, and the worker's
  *                report (status "ok" with the step results, or why not)
@@ -18,13 +20,15 @@
  * "fresh:0"); lines of one worker are in the order they happened. u64 values
  * in cases are decimal strings; in results they are as the worker sent them.
  */
-import type { Completion, FillResult, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { Completion, FillResult, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import { type Case, caseToJson, parseCase } from '../cases.js';
 import type { CaseReport } from '../engine/judge.js';
 import type { Suite } from '../engine/verdict.js';
 
 export const TRACE_FORMAT = 'aiospec-trace';
-export const TRACE_VERSION = 1;
+/** The version written. Version 1 (no batch lines, no candidate) is still read. */
+export const TRACE_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 export interface TraceHeader {
   readonly t: 'header';
@@ -55,6 +59,11 @@ export type TraceLine =
   | TraceHeader
   | { readonly t: 'worker'; readonly worker: string; readonly host: HostInfo }
   | {
+      readonly t: 'batch';
+      readonly worker: string;
+      readonly aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null };
+    }
+  | {
       readonly t: 'fill';
       readonly worker: string;
       readonly released: ReleaseResult | null;
@@ -66,6 +75,8 @@ export type TraceLine =
       readonly suite: Suite;
       readonly index: number;
       readonly rerun: boolean;
+      /** For a re-run: which form of the case ran (0 alone, 1 after its batch's setups); version 2. */
+      readonly candidate?: number;
       readonly case: Case;
       readonly report: CaseReport;
     }
@@ -104,9 +115,9 @@ function checkLine(o: unknown, n: number): TraceLine {
   if (t === 'header') {
     need(o.format === TRACE_FORMAT, n, `not an aiospec trace (format ${JSON.stringify(o.format)})`);
     need(
-      o.version === TRACE_VERSION,
+      READABLE_VERSIONS.includes(o.version),
       n,
-      `trace version ${JSON.stringify(o.version)}, this aiospec reads version ${TRACE_VERSION}`,
+      `trace version ${JSON.stringify(o.version)}, this aiospec reads versions ${READABLE_VERSIONS.join(' and ')}`,
     );
     need(
       typeof o.profile === 'string' && typeof o.seed === 'number' && Array.isArray(o.suites),
@@ -134,6 +145,9 @@ function checkLine(o: unknown, n: number): TraceLine {
         n,
         'worker line lacks the host it detected',
       );
+      return o as unknown as TraceLine;
+    case 'batch':
+      need(isObject(o.aioMaxNr), n, 'batch line lacks aioMaxNr');
       return o as unknown as TraceLine;
     case 'fill':
       need('released' in o && 'made' in o, n, 'fill line lacks released or made');
