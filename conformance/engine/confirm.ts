@@ -27,6 +27,7 @@
  * - Each case is settled on its own runs: nothing is inherited from cases
  *   that "look alike".
  */
+import type { Difference } from '../observe.js';
 import type { StepJudgement } from './verdict.js';
 
 /** One run of a case and what it showed. */
@@ -70,19 +71,32 @@ export function hasDiffs(a: Attempt): boolean {
   return a.steps.some((s) => s.diffs.length > 0);
 }
 
-const COUNTER_FIELDS: ReadonlySet<string> = new Set(['aioNrDelta']);
+/**
+ * What one difference can be blamed on:
+ * - `own`: this process alone (an errno other than EAGAIN, *ctx_idp, the ring,
+ *   the slot; a counter the kernel has and the model has not, or the reverse);
+ * - `counter`: possibly another process (the aio-nr delta's value, EAGAIN);
+ * - `consequence`: the delta of a step whose errno differs for reasons of its
+ *   own: it differs because the call did, by however much another process
+ *   moved the counter meanwhile, so its value says nothing more.
+ */
+type Blame = 'own' | 'counter' | 'consequence';
 
-/** Whether a run's differences could come from another process: the counter, or EAGAIN against success. */
+function errnoDecides(s: StepJudgement): boolean {
+  const e = s.diffs.find((d) => d.field === 'errno');
+  return e !== undefined && e.model !== 'EAGAIN' && e.real !== 'EAGAIN';
+}
+
+function blame(s: StepJudgement, d: Difference): Blame {
+  if (d.field === 'errno') return d.model === 'EAGAIN' || d.real === 'EAGAIN' ? 'counter' : 'own';
+  if (d.field !== 'aioNrDelta') return 'own';
+  if (d.model === null || d.real === null) return 'own';
+  return errnoDecides(s) ? 'consequence' : 'counter';
+}
+
+/** Whether a run's differences could come from another process. */
 export function counterSensitive(a: Attempt): boolean {
-  return a.steps.some(
-    (s) =>
-      s.diffs.length > 0 &&
-      s.diffs.some(
-        (d) =>
-          COUNTER_FIELDS.has(d.field) ||
-          (d.field === 'errno' && (d.model === 'EAGAIN' || d.real === 'EAGAIN')),
-      ),
-  );
+  return a.steps.some((s) => s.diffs.some((d) => blame(s, d) === 'counter'));
 }
 
 export function trustworthy(a: Attempt): boolean {
@@ -91,10 +105,19 @@ export function trustworthy(a: Attempt): boolean {
 
 const text = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v));
 
-/** Exactly what differed: step, field, model value and kernel value, for every difference. */
+/** One difference as it must repeat to count as the same: what another process can blur, left out. */
+function printOf(s: StepJudgement, d: Difference): string | null {
+  if (blame(s, d) === 'consequence') return null;
+  // A counter on one side only: that it exists is the kernel's doing; its value may be anyone's.
+  if (d.field === 'aioNrDelta' && (d.model === null || d.real === null))
+    return `${s.index}:aioNrDelta=${d.model === null ? 'none' : 'some'}/${d.real === null ? 'none' : 'some'}`;
+  return `${s.index}:${d.field}=${text(d.model)}/${text(d.real)}`;
+}
+
+/** Exactly what differed: step, field, model value and kernel value, for every difference that counts. */
 export function fingerprint(a: Attempt): string {
   return a.steps
-    .flatMap((s) => s.diffs.map((d) => `${s.index}:${d.field}=${text(d.model)}/${text(d.real)}`))
+    .flatMap((s) => s.diffs.map((d) => printOf(s, d)).filter((p): p is string => p !== null))
     .join(';');
 }
 

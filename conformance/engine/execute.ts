@@ -60,6 +60,8 @@ export interface RunOptions {
   readonly alone?: boolean;
   /** Cases per worker batch (default 256). */
   readonly batchSize?: number;
+  /** The index in its suite of the first case given (a chunk of a larger run). */
+  readonly firstIndex?: number;
   /** Called after each batch of first runs with the number of cases done. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -93,8 +95,13 @@ interface Job {
   readonly rerun: boolean;
 }
 
+/** No worker could be started here: nothing can run (an environment problem, not a verdict). */
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+}
+
 /** Tries to start a worker before its cases are given up as skipped. */
-const START_TRIES = 3;
+const START_TRIES = 5;
 
 export class Engine {
   private main!: Slot;
@@ -109,9 +116,11 @@ export class Engine {
   constructor(readonly options: EngineOptions) {}
 
   async start(): Promise<void> {
-    // The main worker must start: without it nothing can run here (the caller reports why).
-    this.main = await this.slot('main');
-    this.host = this.main.worker.host;
+    // The main worker must start (a few tries: it may be killed as it starts); without it nothing can run.
+    const main = await this.trySlot('main');
+    if (typeof main === 'string') throw new WorkerStartError(main);
+    this.main = main;
+    this.host = main.worker.host;
   }
 
   /** The model environment the main worker's kernel presents. */
@@ -147,7 +156,7 @@ export class Engine {
         why = (e as Error).message;
       }
     }
-    return `no worker could be started (${START_TRIES} tries): ${why}`;
+    return why;
   }
 
   async close(): Promise<void> {
@@ -159,7 +168,7 @@ export class Engine {
   async run(suite: Suite, cases: readonly Case[], opts: RunOptions = {}): Promise<CaseVerdict[]> {
     const tracks = cases.map(
       (c, index): Tracking => ({
-        v: newVerdict(suite, index, c),
+        v: newVerdict(suite, (opts.firstIndex ?? 0) + index, c),
         first: null,
         reruns: [],
         skipped: null,
@@ -236,7 +245,7 @@ export class Engine {
     if (j.case.freshProcess) {
       const s = await this.trySlot(`fresh:${this.freshCount++}`, j.case.seccomp);
       if (typeof s === 'string') {
-        j.t.skipped ??= s;
+        j.t.skipped ??= noWorker(s);
         return;
       }
       try {
@@ -248,7 +257,7 @@ export class Engine {
     }
     const s = await this.slotFor(j.case.seccomp);
     if (typeof s === 'string') {
-      j.t.skipped ??= s;
+      j.t.skipped ??= noWorker(s);
       return;
     }
     await this.absorb(s, [j], await this.send(s, [j], true), true);
@@ -358,7 +367,7 @@ export class Engine {
     const fresh = await this.trySlot(s.key, s.seccomp);
     s.fill = null;
     if (typeof fresh === 'string') {
-      s.broken = fresh;
+      s.broken = noWorker(fresh);
       return;
     }
     s.worker = fresh.worker;
@@ -379,6 +388,10 @@ export class Engine {
       s.judge.forgetPending(); // whatever is left belonged to a worker that died
     }
   }
+}
+
+function noWorker(why: string): string {
+  return `no worker could be started (${START_TRIES} tries): ${why}`;
 }
 
 /** The forms a case can be re-run in: alone, then after the setups that preceded it in its batch. */
