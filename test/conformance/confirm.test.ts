@@ -42,6 +42,20 @@ const moved = { disturbed: 'aio-nr moved by +427 before step 0 (another process)
 
 describe('confirmation policy', () => {
   it.each<[string, Attempt, Attempt[], number, string]>([
+    [
+      'success against EFAULT repeats even while aio-nr moves: the errno decides, the delta is its consequence',
+      efault(0n, moved),
+      [efault(427n, moved), efault(5n, moved)],
+      1,
+      'diverge',
+    ],
+    [
+      'a counter the model does not keep (gVisor profile on Linux) is a difference whatever its value',
+      noCounter(62n, moved),
+      [noCounter(489n, moved), noCounter(70n, moved)],
+      1,
+      'diverge',
+    ],
     ['agreement at once is a pass', agree(), [], 1, 'pass'],
     [
       'a worker that died gives no evidence',

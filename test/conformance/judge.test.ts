@@ -12,8 +12,8 @@ import type { SetupResult } from '../../real/protocol.js';
 const env: Environment = { ...DEFAULT_ENV, possibleCpus: 2, aioNr: 0n, aioMaxNr: 65536n };
 const PAGE = 0x7f00_0000_0000;
 
-/** io_setup(nr) that succeeded as Linux does, with aio-nr read before and after. */
-function made(nr: number, before: number, after: number, ref: number): SetupResult {
+/** io_setup(nr) that succeeded as Linux does, with aio-nr read before and after (nr: for the reader). */
+function made(_nr: number, before: number, after: number, ref: number): SetupResult {
   const handle = `0x${(PAGE - ref * 4096).toString(16)}`;
   return {
     op: 'setup',
