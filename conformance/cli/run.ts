@@ -11,7 +11,8 @@ import { type RunConfig, runConformance, SUITES } from '../run.js';
 import { TraceWriter } from '../trace/writer.js';
 import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
-import { parseIntIn, parseU32, parseU64 } from './numbers.js';
+import { parseIntIn, parseU64 } from './numbers.js';
+import { parseSeed, randomSeed } from './seed.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
@@ -19,7 +20,8 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --runs N           props cases (default 10000); the stateful suite runs 3% as
                      many sequences (300 by default) unless --sequences says
   --sequences N      stateful sequences
-  --seed=N           fast-check seed (default: random, printed in the report)
+  --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
+                     in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
   --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
 
@@ -96,10 +98,7 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     s('sequences') === undefined
       ? Math.max(1, Math.round(runs * 0.03))
       : parseIntIn('--sequences', s('sequences'), 0, 1_000_000);
-  const seed =
-    s('seed') === undefined
-      ? Math.floor(Math.random() * 0x7fff_ffff)
-      : parseU32('--seed', s('seed')) | 0;
+  const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
   const target = resolveTarget(s('target'));
   const profile = parseProfile(
     s('profile'),
