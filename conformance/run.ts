@@ -12,6 +12,7 @@ import type { Recorder } from './engine/recorder.js';
 import type { DivergenceReport, RunSummary } from './engine/summary.js';
 import type { CaseVerdict, Suite } from './engine/verdict.js';
 import { type PropsHost, propsCaseArb, propsCases } from './gen/props.js';
+import { replayAt } from './gen/replay-path.js';
 import { sequenceArb, sequenceCase } from './suites/stateful.js';
 import { tableRows } from './suites/table.js';
 import {
@@ -163,19 +164,6 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
   } finally {
     await engine.close();
   }
-}
-
-/** The generated case at a fast-check path (its first number: the run index) for a seed. */
-function replayAt(arb: fc.Arbitrary<Case>, seed: number, path: string): Case[] {
-  const found: Case[] = [];
-  fc.check(
-    fc.property(arb, (c) => {
-      found.push(c);
-      return false; // stop at the case the path names
-    }),
-    { seed, path: path.split(':')[0]!, endOnFailure: true },
-  );
-  return found.slice(0, 1);
 }
 
 /**

@@ -6,6 +6,7 @@ import { RealUnavailable } from '../../real/arch.js';
 import { type Case, parseCase } from '../cases.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
+import { PathUnreachable, pathProblem } from '../gen/replay-path.js';
 import { humanReport, progressLine, REPORTERS, type ReporterName } from '../report/index.js';
 import { type RunConfig, runConformance, SUITES } from '../run.js';
 import { TraceWriter } from '../trace/writer.js';
@@ -32,7 +33,8 @@ Runs the same cases on the model and on a real kernel and reports every
 difference, shrunk to a minimal case with the command that replays it.
 
 ${SUITE_FLAGS}
-  --path P           replay the generated case at this path (with --seed and one --suite)
+  --path P           replay the generated case at this fast-check path: its index,
+                     then any shrink steps (42 or 42:0:1; with --seed and one --suite)
   --case JSON        replay one case, as printed in a report
   --profile NAME     the model's kernel profile: ${PROFILE_NAMES.join(' | ')} (default linux)
   --out FILE         write the report to FILE instead of stdout
@@ -52,6 +54,10 @@ ${SUITE_FLAGS}
                      (default: linux for host and uml, gvisor for gvisor)
 
 Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+
+/** The most props cases and stateful sequences a run makes: the furthest a --path index can reach. */
+const MOST_RUNS = 10_000_000;
+const MOST_SEQUENCES = 1_000_000;
 
 const COMMON: Options = {
   suite: { type: 'string' },
@@ -93,11 +99,11 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
 function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
   const suites = parseSuites(s('suite'));
-  const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, 10_000_000);
+  const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, MOST_RUNS);
   const sequences =
     s('sequences') === undefined
       ? Math.max(1, Math.round(runs * 0.03))
-      : parseIntIn('--sequences', s('sequences'), 0, 1_000_000);
+      : parseIntIn('--sequences', s('sequences'), 0, MOST_SEQUENCES);
   const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
   const target = resolveTarget(s('target'));
   const profile = parseProfile(
@@ -165,6 +171,7 @@ async function execute(
   } catch (e) {
     if (e instanceof RealUnavailable || e instanceof SysctlRefused)
       throw new EnvironmentError(e.message);
+    if (e instanceof PathUnreachable) throw new UsageError(e.message);
     throw e;
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
@@ -181,6 +188,32 @@ async function execute(
   return { out: text, code };
 }
 
+/** --path, before the run: its form, its suite and seed, and an index the run generates. */
+function checkPath(
+  path: string,
+  c: ReturnType<typeof commonConfig>,
+  runsGiven: boolean,
+  sequencesGiven: boolean,
+): void {
+  if (!/^\d+(:\d+)*$/.test(path)) throw new UsageError(pathProblem(path)!);
+  if (c.suites.length !== 1 || c.suites[0] === 'table')
+    throw new UsageError('--path: give exactly one --suite, props or stateful');
+  if (!c.seedGiven) throw new UsageError('--path: needs the --seed the path belongs to');
+  // A report's replay command names no --runs: without one, any index a run can make is allowed.
+  const reach =
+    c.suites[0] === 'props'
+      ? runsGiven
+        ? { generated: c.runs, why: `--runs ${c.runs}` }
+        : { generated: MOST_RUNS, why: `--runs is at most ${MOST_RUNS}` }
+      : sequencesGiven
+        ? { generated: c.sequences, why: `--sequences ${c.sequences}` }
+        : runsGiven
+          ? { generated: c.sequences, why: `--runs ${c.runs} makes ${c.sequences} sequences` }
+          : { generated: MOST_SEQUENCES, why: `--sequences is at most ${MOST_SEQUENCES}` };
+  const problem = pathProblem(path, reach);
+  if (problem !== null) throw new UsageError(problem);
+}
+
 export async function runCommand(argv: readonly string[]): Promise<{ out: string; code: number }> {
   const parsed = parseFlags(argv, {
     ...COMMON,
@@ -191,12 +224,7 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
   const s = (name: string) => stringFlag(parsed, name);
   const c = commonConfig(parsed, 'linux');
   const path = s('path');
-  if (path !== undefined && !/^\d+(:\d+)*$/.test(path))
-    throw new UsageError(`--path: "${path}" is not a fast-check path (like 42 or 42:0:1)`);
-  if (path !== undefined && (c.suites.length !== 1 || c.suites[0] === 'table'))
-    throw new UsageError('--path: give exactly one --suite, props or stateful');
-  if (path !== undefined && !c.seedGiven)
-    throw new UsageError('--path: needs the --seed the path belongs to');
+  if (path !== undefined) checkPath(path, c, s('runs') !== undefined, s('sequences') !== undefined);
   const only = parseCaseFlag(s('case'));
   const maxNr =
     s('set-aio-max-nr') === undefined
