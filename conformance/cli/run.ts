@@ -1,5 +1,5 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
@@ -13,6 +13,7 @@ import { TraceWriter } from '../trace/writer.js';
 import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
 import { parseIntIn, parseU64 } from './numbers.js';
+import { OutputFile, writeWhole } from './output.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
@@ -37,7 +38,8 @@ ${SUITE_FLAGS}
                      then any shrink steps (42 or 42:0:1; with --seed and one --suite)
   --case JSON        replay one case, as printed in a report
   --profile NAME     the model's kernel profile: ${PROFILE_NAMES.join(' | ')} (default linux)
-  --out FILE         write the report to FILE instead of stdout
+  --out FILE         write the report to FILE instead of stdout (whole or not at
+                     all: FILE is checked before the run and replaced at the end)
   --set-aio-max-nr N run with /proc/sys/fs/aio-max-nr set to N (root; always restored)
 
 Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
@@ -48,7 +50,9 @@ Runs the suites like \`run\` and writes everything the kernel did to FILE, a
 trace (JSON Lines, see the README) that \`aiospec replay\` checks against the
 model without a kernel. Prints the run's report like \`run\`.
 
-  --out FILE         the trace to write (required)
+  --out FILE         the trace to write (required): written as the run goes to a
+                     temporary file beside FILE, renamed to FILE when the run ends
+                     (a failed or interrupted run leaves no FILE)
 ${SUITE_FLAGS}
   --profile NAME     the profile the target is expected to conform to
                      (default: linux for host and uml, gvisor for gvisor)
@@ -146,7 +150,7 @@ async function execute(
   config: Omit<RunConfig, 'launch' | 'faultInjection' | 'onProgress'>,
   targetLaunch: () => ReturnType<typeof launchOf>,
   reporter: ReporterName,
-  out: string | undefined,
+  out: OutputFile | undefined,
   maxNr?: bigint,
 ) {
   const tty = reporter === 'human' && process.stderr.isTTY === true;
@@ -182,7 +186,7 @@ async function execute(
       : REPORTERS[reporter](summary);
   const code = summary.diverged > 0 ? 1 : 0;
   if (out !== undefined) {
-    writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
+    writeWhole(out, text);
     return { out: '', code };
   }
   return { out: text, code };
@@ -239,7 +243,14 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
     ...(only ? { only } : {}),
     ...(path !== undefined ? { path } : {}),
   };
-  return execute(config, () => launchOf(c.target), c.reporter, s('out'), maxNr);
+  const outPath = s('out');
+  // Checked (created) before the run: a report that cannot be written is known before the work is done.
+  const out = outPath === undefined ? undefined : OutputFile.open('--out', outPath);
+  try {
+    return await execute(config, () => launchOf(c.target), c.reporter, out, maxNr);
+  } finally {
+    out?.discard(); // a no-op once the report is in place
+  }
 }
 
 export async function recordCommand(
@@ -251,7 +262,9 @@ export async function recordCommand(
   if (file === undefined)
     throw new UsageError('--out: missing (record needs the file to write the trace to)');
   const launch = launchOf(c.target); // fail before the file is created when the target cannot start
-  const writer = new TraceWriter(file, {
+  // The trace goes to a temporary file as the run goes, renamed to FILE only when the run ended well.
+  const out = OutputFile.open('--out', file);
+  const writer = new TraceWriter(out, {
     target: c.target.name,
     profile: c.profile,
     seed: c.seed,
@@ -260,13 +273,16 @@ export async function recordCommand(
   });
   try {
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.
-    return await execute(
+    const result = await execute(
       { ...suiteConfig(c), recorder: writer, shrinkMs: 0 },
       () => launch,
       c.reporter,
       undefined,
     );
+    writer.end();
+    out.commit();
+    return result;
   } finally {
-    writer.close();
+    out.discard(); // the run failed or was refused: no trace under FILE
   }
 }
