@@ -18,7 +18,8 @@ involved, and reports like \`run\` (same reporters and exit codes).
   --reporter R       human (default) | tap | junit | json
   --out FILE         write the report to FILE instead of stdout (whole or not at all)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable trace.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable
+trace, 3 internal error.`;
 
 export async function replayCommand(
   argv: readonly string[],

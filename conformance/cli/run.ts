@@ -42,7 +42,8 @@ ${SUITE_FLAGS}
                      all: FILE is checked before the run and replaced at the end)
   --set-aio-max-nr N run with /proc/sys/fs/aio-max-nr set to N (root; always restored)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
+3 internal error.`;
 
 export const RECORD_HELP = `usage: aiospec record --out FILE [--target NAME] [--suite S] [--runs N] [--seed=N] [--profile NAME]
 
@@ -57,7 +58,8 @@ ${SUITE_FLAGS}
   --profile NAME     the profile the target is expected to conform to
                      (default: linux for host and uml, gvisor for gvisor)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
+3 internal error.`;
 
 /** The most props cases and stateful sequences a run makes: the furthest a --path index can reach. */
 const MOST_RUNS = 10_000_000;
