@@ -9,6 +9,7 @@ import {
   type ErrnoName,
   isCtxKind,
   isErrnoName,
+  PAGE_SIZES,
 } from '../model/index.js';
 
 /** What io_destroy is given, named by intent; each side resolves it to an address of its own. */
@@ -76,6 +77,16 @@ function u64(v: unknown, what: string): bigint {
   return fail(`${what} must be a u64 (number, or decimal string)`);
 }
 
+/** The u32 a bogus target holds is read where a ring's id would be: it must fit in the page. */
+function bogusOffsetProblem(offset: number, pageSize: number, i: number): string | null {
+  return offset > pageSize - 4
+    ? `steps[${i}].target.bogus.offset ${offset} leaves the ${pageSize}-byte page (the u32 there must fit: at most ${pageSize - 4})`
+    : null;
+}
+
+/** The largest page size the model knows: parseCase cannot know the host's, so it bounds by this one. */
+const LARGEST_PAGE = Math.max(...PAGE_SIZES);
+
 function parseTarget(t: unknown, i: number): DestroyTarget {
   const o = (t ?? {}) as Record<string, unknown>;
   if ('handle' in o) return { handle: u32(o.handle, `steps[${i}].target.handle`) };
@@ -83,16 +94,18 @@ function parseTarget(t: unknown, i: number): DestroyTarget {
     'address' in o &&
     typeof o.address === 'string' &&
     /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(o.address)
-  )
+  ) {
+    // An address is a u64 (io_destroy's aio_context_t): anything larger names no address.
+    if (BigInt(o.address) > (1n << 64n) - 1n)
+      fail(`steps[${i}].target.address ${o.address} is above 2^64-1`);
     return { address: o.address };
+  }
   if ('bogus' in o) {
     const b = (o.bogus ?? {}) as Record<string, unknown>;
-    return {
-      bogus: {
-        u32: u32(b.u32, `steps[${i}].target.bogus.u32`),
-        offset: u32(b.offset, `steps[${i}].target.bogus.offset`),
-      },
-    };
+    const offset = u32(b.offset, `steps[${i}].target.bogus.offset`);
+    const problem = bogusOffsetProblem(offset, LARGEST_PAGE, i);
+    if (problem !== null) fail(problem);
+    return { bogus: { u32: u32(b.u32, `steps[${i}].target.bogus.u32`), offset } };
   }
   if (o.unmapped === true) return { unmapped: true };
   return fail(
@@ -104,7 +117,8 @@ function parseTarget(t: unknown, i: number): DestroyTarget {
 export function parseCase(json: unknown): Case {
   const o = (json ?? {}) as Record<string, unknown>;
   if (!Array.isArray(o.steps) || o.steps.length === 0) fail('steps must be a non-empty array');
-  const steps = o.steps.map((s: Record<string, unknown>, i: number): Step => {
+  const steps = o.steps.map((raw: unknown, i: number): Step => {
+    const s = (raw ?? {}) as Record<string, unknown>;
     if (s.op === 'setup') {
       if (typeof s.ctx !== 'string' || !isCtxKind(s.ctx))
         fail(`steps[${i}].ctx must be one of ${CTX_KIND_NAMES.join(', ')}`);
@@ -143,6 +157,20 @@ export function parseCase(json: unknown): Case {
   }
   if (o.freshProcess === true) c.freshProcess = true;
   return c;
+}
+
+/**
+ * What is wrong with a case on a host with this page size, or null. parseCase
+ * knows no host and bounds by the largest page size; call this once the
+ * target's page size is known, before the case runs.
+ */
+export function caseProblem(c: Case, pageSize: number): string | null {
+  for (const [i, s] of c.steps.entries()) {
+    if (s.op !== 'destroy' || !('bogus' in s.target)) continue;
+    const problem = bogusOffsetProblem(s.target.bogus.offset, pageSize, i);
+    if (problem !== null) return `case: ${problem}`;
+  }
+  return null;
 }
 
 /** One line for a person: io_setup(1, zero); io_destroy(#0). */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { PageSize, ProfileName } from '../model/index.js';
 import type { Launch } from '../real/worker-process.js';
-import type { Case } from './cases.js';
+import { type Case, caseProblem } from './cases.js';
 import { Engine } from './engine/execute.js';
 import type { ModelRules } from './engine/mirror.js';
 import type { Recorder } from './engine/recorder.js';
@@ -13,11 +13,17 @@ import { signature } from './engine/signature.js';
 import type { RunSummary } from './engine/summary.js';
 import { type CaseVerdict, newVerdict, type Suite } from './engine/verdict.js';
 import { type PropsHost, propsCaseArb } from './gen/props.js';
+import { replayAt } from './gen/replay-path.js';
 import { sequenceArb, sequenceCase } from './suites/stateful.js';
 import { tableRows } from './suites/table.js';
 import { divergenceReport, replayCase, runFlags, type SummaryMeta, Tally } from './summarize.js';
 
 export { SUITES } from './summarize.js';
+
+/** A case given to run that cannot run on this host (a usage error, found once the host is known). */
+export class CaseRefused extends Error {
+  override name = 'CaseRefused';
+}
 
 export interface RunConfig {
   readonly suites: readonly Suite[];
@@ -87,6 +93,9 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
     };
 
     if (cfg.only) {
+      // What only the host can tell (its page size) is checked before the case runs.
+      const problem = caseProblem(cfg.only, h.pageSize);
+      if (problem !== null) throw new CaseRefused(`--case: ${problem.replace(/^case: /, '')}`);
       take(await engine.run('table', [{ name: 'the case given with --case', ...cfg.only }]));
     }
     for (const suite of cfg.only ? [] : cfg.suites) {
@@ -191,19 +200,6 @@ async function inChunks(
   if (r.failed)
     throw r.errorInstance instanceof Error ? r.errorInstance : new Error(String(r.errorInstance));
   if (chunk.length > 0) await flush();
-}
-
-/** The generated case at a fast-check path (its first number: the run index) for a seed. */
-function replayAt(arb: fc.Arbitrary<Case>, seed: number, path: string): Case[] {
-  const found: Case[] = [];
-  fc.check(
-    fc.property(arb, (c) => {
-      found.push(c);
-      return false; // stop at the case the path names
-    }),
-    { seed, path: path.split(':')[0]!, endOnFailure: true },
-  );
-  return found.slice(0, 1);
 }
 
 /**

@@ -273,6 +273,21 @@ export abstract class WorkerHandle {
   }
 }
 
+/**
+ * A worker did not come up: its process could not be spawned (`code` is the
+ * errno name: EMFILE when out of descriptors) or it exited or went silent
+ * before saying it was ready. The run cannot happen here.
+ */
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A worker process the runner starts (on the host, or wrapped in runsc or UML by its launch). */
 export class WorkerProcess extends WorkerHandle {
   private buffered = '';
@@ -313,10 +328,15 @@ export class WorkerProcess extends WorkerHandle {
     };
     if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
     const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    if (child.pid === undefined) {
+      // Not started (EMFILE, EAGAIN, ENOENT...): Node says so in an 'error' event, and there are no pipes.
+      const e = await new Promise<NodeJS.ErrnoException>((r) => child.once('error', r));
+      throw new WorkerStartError(`cannot start a worker (${launch.command}): ${e.message}`, e.code);
+    }
     live.add(child);
     const w = new WorkerProcess(child);
     const failed = await w.ready(startTimeoutMs);
-    if (failed) throw new Error(failed);
+    if (failed) throw new WorkerStartError(failed);
     return w;
   }
 

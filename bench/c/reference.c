@@ -2,12 +2,15 @@
  * The physical floor: the same stream of io_setup calls as aiospec's engine,
  * batched the same way (contexts released in bulk at the end of each batch of
  * CHUNK cases), and nothing else. Release is what costs: io_destroy waits for
- * RCU grace periods (~30 ms), but kill_ioctx() gives aio-nr back before that
- * wait. So a pool of threads calls io_destroy, and the main thread goes on as
- * soon as aio-nr has dropped: the same mechanism as aiospec's worker, without
+ * RCU grace periods (~30 ms), but kill_ioctx() frees the slot, gives aio-nr
+ * back and unmaps the ring before that wait. So a pool of threads calls
+ * io_destroy, and the main thread goes on as soon as every ring is unmapped
+ * (mincore) or its call returned: the same evidence as aiospec's worker (its
+ * own, not the global aio-nr, which other processes move), without
  * JavaScript, koffi, pipes or the model.
  *   usage: reference STREAM [CHUNK]   prints: <cases> <seconds>
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include "stream.h"
@@ -17,6 +20,7 @@
 
 static aio_context_t queue[QUEUE];
 static unsigned head, tail;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nonempty = PTHREAD_COND_INITIALIZER;
 
@@ -49,11 +53,31 @@ static long long aio_nr(void) {
   return atoll(buf);
 }
 
-/* Destroy contexts on the pool and wait until aio-nr is down by their charge. */
-static void release(aio_context_t *c, int n, long long charge) {
-  long long target = aio_nr() - charge;
+static long page_size;
+
+/* Whether the ring at c is gone: its page no longer mapped. */
+static int gone(aio_context_t c) {
+  unsigned char vec;
+  return mincore((void *)c, (size_t)page_size, &vec) == -1 && errno == ENOMEM;
+}
+
+/*
+ * Destroy contexts on the pool and wait until each ring is gone. (Nothing else
+ * maps memory meanwhile: the pool's stacks exist already, so a ring's hole is
+ * not mapped again before it is seen.)
+ */
+static void release(aio_context_t *c, int n) {
   for (int i = 0; i < n; i++) destroy_async(c[i]);
-  while (aio_nr() > target) {}
+  double deadline = now() + 10;
+  for (int left = n; left > 0;) {
+    for (int i = 0; i < left;)
+      if (gone(c[i])) c[i] = c[--left];
+      else i++;
+    if (left > 0 && now() > deadline) {
+      fprintf(stderr, "reference: %d rings still mapped after 10 s\n", left);
+      exit(2);
+    }
+  }
 }
 
 static aio_context_t made[QUEUE];
@@ -63,9 +87,9 @@ int main(int argc, char **argv) {
   struct kase *k = read_stream(argv[1], &n);
   size_t chunk = argc > 2 ? (size_t)atol(argv[2]) : 256;
   int nmade = 0;
-  long long charged = 0;
   size_t in_chunk = 0;
   aio_nr_fd = open("/proc/sys/fs/aio-nr", O_RDONLY);
+  page_size = sysconf(_SC_PAGESIZE);
   for (int i = 0; i < THREADS; i++) {
     pthread_t t;
     pthread_create(&t, NULL, destroyer, NULL);
@@ -73,40 +97,35 @@ int main(int argc, char **argv) {
   struct arena a = arena_new();
   aio_context_t fillers[16];
   int nfill = 0;
-  long long filled = 0;
   double t0 = now();
   for (size_t i = 0; i < n; i++) {
     int new_group = i == 0 || k[i].headroom != k[i - 1].headroom;
     if (new_group || in_chunk == chunk) {
-      release(made, nmade, charged);
+      release(made, nmade);
       nmade = 0;
-      charged = 0;
       in_chunk = 0;
     }
     in_chunk++;
     if (new_group) {
-      release(fillers, nfill, filled);
+      release(fillers, nfill);
       nfill = 0;
-      filled = 0;
       long long max = read_sysctl("aio-max-nr");
       while (k[i].headroom >= 0 && nfill < 16) {
         long long before = aio_nr(), gap = max - before - k[i].headroom;
         if (gap <= 0) break;
         fillers[nfill] = 0;
         if (syscall(SYS_io_setup, (unsigned)(gap < 4194304 ? gap : 4194304), &fillers[nfill])) break;
-        filled += aio_nr() - before;
         nfill++;
       }
     }
-    long long before = aio_nr();
+    /* The engine's worker reads aio-nr before and after each call: so does the floor. */
+    aio_nr();
     aio_context_t h = one_call(&a, &k[i]);
-    if (h) {
-      made[nmade++] = h;
-      charged += aio_nr() - before;
-    }
+    aio_nr();
+    if (h) made[nmade++] = h;
   }
-  release(made, nmade, charged);
-  release(fillers, nfill, filled);
+  release(made, nmade);
+  release(fillers, nfill);
   printf("%zu %.6f\n", n, now() - t0);
   return 0;
 }

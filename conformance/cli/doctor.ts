@@ -27,7 +27,7 @@ set it. Runs without root (says what it could not read).
   --json          one JSON object instead of text
 
 Exit status: 0 report made, 1 --probe found the kernel disagreeing with the
-model, 2 usage or environment error.`;
+model, 2 usage or environment error, 3 internal error.`;
 
 export async function doctorCommand(
   argv: readonly string[],

@@ -1,6 +1,13 @@
-/** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
+/**
+ * The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1
+ * divergence, 2 usage/environment; bin/aiospec turns anything else into 3, an
+ * internal error).
+ */
+import { RealUnavailable } from '../../real/arch.js';
+import { WorkerStartError } from '../../real/worker-process.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
+import { openFilesMessage } from './fd-limit.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
@@ -65,10 +72,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (out) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
     return code;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof EnvironmentError) {
-      process.stderr.write(`aiospec ${name}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    const why = environmentProblem(e);
+    if (why === null) throw e;
+    process.stderr.write(`aiospec ${name}: ${oneLine(why)}\n`);
+    return 2;
   }
+}
+
+/** What went wrong, when it is the command line or this machine rather than aiospec (exit 2); else null. */
+function environmentProblem(e: unknown): string | null {
+  const files = openFilesMessage(e);
+  if (files !== null) return files;
+  if (
+    e instanceof UsageError ||
+    e instanceof EnvironmentError ||
+    e instanceof RealUnavailable ||
+    e instanceof WorkerStartError
+  )
+    return e.message;
+  return null;
+}
+
+/** Messages can carry a worker's stderr: keep the promise of one line. */
+function oneLine(text: string): string {
+  const flat = text.trim().replace(/\s*\n\s*/g, ' | ');
+  return flat.length > 600 ? `${flat.slice(0, 600)}...` : flat;
 }

@@ -1,10 +1,11 @@
 /** `aiospec replay FILE`: a recorded trace checked against the model, no kernel involved. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { humanReport, REPORTERS } from '../report/index.js';
+import { readFileSync } from 'node:fs';
+import { humanReport, REPORTERS, type ReporterName } from '../report/index.js';
 import { TraceError } from '../trace/format.js';
 import { replayTrace } from '../trace/replay.js';
 import { parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
+import { describeErrno, OutputFile, writeWhole } from './output.js';
 import { parseReporter } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
@@ -15,9 +16,10 @@ involved, and reports like \`run\` (same reporters and exit codes).
 
   --profile NAME     judge with this profile instead of the one the trace names
   --reporter R       human (default) | tap | junit | json
-  --out FILE         write the report to FILE instead of stdout
+  --out FILE         write the report to FILE instead of stdout (whole or not at all)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable trace.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable
+trace, 3 internal error.`;
 
 export async function replayCommand(
   argv: readonly string[],
@@ -31,32 +33,44 @@ export async function replayCommand(
   if (file === undefined) throw new UsageError('FILE: missing (replay needs the trace to check)');
   const reporter = parseReporter(stringFlag(parsed, 'reporter'));
   const profileText = stringFlag(parsed, 'profile');
+  const profile = profileText === undefined ? {} : { profile: parseProfile(profileText) };
+  const outPath = stringFlag(parsed, 'out');
+  const out = outPath === undefined ? undefined : OutputFile.open('--out', outPath);
+  try {
+    return await judge(file, profile, reporter, out);
+  } finally {
+    out?.discard(); // a no-op once the report is in place
+  }
+}
+
+async function judge(
+  file: string,
+  profile: Parameters<typeof replayTrace>[1],
+  reporter: ReporterName,
+  out: OutputFile | undefined,
+): Promise<{ out: string; code: number }> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new EnvironmentError(
-      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeErrno(e)}`,
     );
   }
   let summary: Awaited<ReturnType<typeof replayTrace>>['summary'];
   try {
-    ({ summary } = await replayTrace(
-      text,
-      profileText === undefined ? {} : { profile: parseProfile(profileText) },
-    ));
+    ({ summary } = await replayTrace(text, profile));
   } catch (e) {
     if (e instanceof TraceError) throw new EnvironmentError(`${file}: ${e.message}`);
     throw e;
   }
-  const out = stringFlag(parsed, 'out');
   const report =
     reporter === 'human'
       ? humanReport(summary, process.stdout.isTTY === true && out === undefined)
       : REPORTERS[reporter](summary);
   const code = summary.diverged > 0 ? 1 : 0;
   if (out !== undefined) {
-    writeFileSync(out, report.endsWith('\n') ? report : `${report}\n`);
+    writeWhole(out, report);
     return { out: '', code };
   }
   return { out: report, code };

@@ -1,19 +1,21 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
 import { type Case, parseCase } from '../cases.js';
-import { WorkerStartError } from '../engine/execute.js';
 import type { ModelRules } from '../engine/mirror.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
+import { PathUnreachable, pathProblem } from '../gen/replay-path.js';
 import { humanReport, progressLine, REPORTERS, type ReporterName } from '../report/index.js';
-import { type RunConfig, runConformance, SUITES } from '../run.js';
+import { CaseRefused, type RunConfig, runConformance, SUITES } from '../run.js';
 import { TraceWriter } from '../trace/writer.js';
 import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
-import { parseIntIn, parseU32, parseU64 } from './numbers.js';
+import { parseIntIn, parseU64 } from './numbers.js';
+import { OutputFile, writeWhole } from './output.js';
+import { parseSeed, randomSeed } from './seed.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
@@ -21,7 +23,8 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --runs N           props cases (default 10000); the stateful suite runs 3% as
                      many sequences (300 by default) unless --sequences says
   --sequences N      stateful sequences
-  --seed=N           fast-check seed (default: random, printed in the report)
+  --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
+                     in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
   --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
 
@@ -32,13 +35,16 @@ Runs the same cases on the model and on a real kernel and reports every
 difference, shrunk to a minimal case with the command that replays it.
 
 ${SUITE_FLAGS}
-  --path P           replay the generated case at this path (with --seed and one --suite)
+  --path P           replay the generated case at this fast-check path: its index,
+                     then any shrink steps (42 or 42:0:1; with --seed and one --suite)
   --case JSON        replay one case, as printed in a report
   --profile NAME     the model's kernel profile: ${PROFILE_NAMES.join(' | ')} (default linux)
-  --out FILE         write the report to FILE instead of stdout
+  --out FILE         write the report to FILE instead of stdout (whole or not at
+                     all: FILE is checked before the run and replaced at the end)
   --set-aio-max-nr N run with /proc/sys/fs/aio-max-nr set to N (root; always restored)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
+3 internal error.`;
 
 export const RECORD_HELP = `usage: aiospec record --out FILE [--target NAME] [--suite S] [--runs N] [--seed=N] [--profile NAME]
 
@@ -46,12 +52,19 @@ Runs the suites like \`run\` and writes everything the kernel did to FILE, a
 trace (JSON Lines, see the README) that \`aiospec replay\` checks against the
 model without a kernel. Prints the run's report like \`run\`.
 
-  --out FILE         the trace to write (required)
+  --out FILE         the trace to write (required): written as the run goes to a
+                     temporary file beside FILE, renamed to FILE when the run ends
+                     (a failed or interrupted run leaves no FILE)
 ${SUITE_FLAGS}
   --profile NAME     the profile the target is expected to conform to
                      (default: linux for host and uml, gvisor for gvisor)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error.`;
+Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
+3 internal error.`;
+
+/** The most props cases and stateful sequences a run makes: the furthest a --path index can reach. */
+const MOST_RUNS = 10_000_000;
+const MOST_SEQUENCES = 1_000_000;
 
 const COMMON: Options = {
   suite: { type: 'string' },
@@ -85,7 +98,7 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
   try {
     return parseCase(JSON.parse(text));
   } catch (e) {
-    throw new UsageError(`--case: ${(e as Error).message}`);
+    throw new UsageError(`--case: ${(e as Error).message.replace(/^case: /, '')}`);
   }
 }
 
@@ -93,15 +106,12 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
 function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
   const suites = parseSuites(s('suite'));
-  const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, 10_000_000);
+  const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, MOST_RUNS);
   const sequences =
     s('sequences') === undefined
       ? Math.max(1, Math.round(runs * 0.03))
-      : parseIntIn('--sequences', s('sequences'), 0, 1_000_000);
-  const seed =
-    s('seed') === undefined
-      ? Math.floor(Math.random() * 0x7fff_ffff)
-      : parseU32('--seed', s('seed')) | 0;
+      : parseIntIn('--sequences', s('sequences'), 0, MOST_SEQUENCES);
+  const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
   const target = resolveTarget(s('target'));
   const profile = parseProfile(
     s('profile'),
@@ -143,7 +153,7 @@ async function execute(
   config: Omit<RunConfig, 'launch' | 'faultInjection' | 'onProgress'>,
   targetLaunch: () => ReturnType<typeof launchOf>,
   reporter: ReporterName,
-  out: string | undefined,
+  out: OutputFile | undefined,
   maxNr?: bigint,
 ) {
   const tty = reporter === 'human' && process.stderr.isTTY === true;
@@ -166,8 +176,9 @@ async function execute(
         ? await runConformance(full)
         : await withAioMaxNr(maxNr, true, () => runConformance(full));
   } catch (e) {
-    if (e instanceof RealUnavailable || e instanceof SysctlRefused || e instanceof WorkerStartError)
+    if (e instanceof RealUnavailable || e instanceof SysctlRefused)
       throw new EnvironmentError(e.message);
+    if (e instanceof PathUnreachable || e instanceof CaseRefused) throw new UsageError(e.message);
     throw e;
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
@@ -178,10 +189,36 @@ async function execute(
       : REPORTERS[reporter](summary);
   const code = summary.diverged > 0 ? 1 : 0;
   if (out !== undefined) {
-    writeFileSync(out, text.endsWith('\n') ? text : `${text}\n`);
+    writeWhole(out, text);
     return { out: '', code };
   }
   return { out: text, code };
+}
+
+/** --path, before the run: its form, its suite and seed, and an index the run generates. */
+function checkPath(
+  path: string,
+  c: ReturnType<typeof commonConfig>,
+  runsGiven: boolean,
+  sequencesGiven: boolean,
+): void {
+  if (!/^\d+(:\d+)*$/.test(path)) throw new UsageError(pathProblem(path)!);
+  if (c.suites.length !== 1 || c.suites[0] === 'table')
+    throw new UsageError('--path: give exactly one --suite, props or stateful');
+  if (!c.seedGiven) throw new UsageError('--path: needs the --seed the path belongs to');
+  // A report's replay command names no --runs: without one, any index a run can make is allowed.
+  const reach =
+    c.suites[0] === 'props'
+      ? runsGiven
+        ? { generated: c.runs, why: `--runs ${c.runs}` }
+        : { generated: MOST_RUNS, why: `--runs is at most ${MOST_RUNS}` }
+      : sequencesGiven
+        ? { generated: c.sequences, why: `--sequences ${c.sequences}` }
+        : runsGiven
+          ? { generated: c.sequences, why: `--runs ${c.runs} makes ${c.sequences} sequences` }
+          : { generated: MOST_SEQUENCES, why: `--sequences is at most ${MOST_SEQUENCES}` };
+  const problem = pathProblem(path, reach);
+  if (problem !== null) throw new UsageError(problem);
 }
 
 /**
@@ -202,12 +239,7 @@ export async function runCommand(
   const s = (name: string) => stringFlag(parsed, name);
   const c = commonConfig(parsed, 'linux');
   const path = s('path');
-  if (path !== undefined && !/^\d+(:\d+)*$/.test(path))
-    throw new UsageError(`--path: "${path}" is not a fast-check path (like 42 or 42:0:1)`);
-  if (path !== undefined && (c.suites.length !== 1 || c.suites[0] === 'table'))
-    throw new UsageError('--path: give exactly one --suite, props or stateful');
-  if (path !== undefined && !c.seedGiven)
-    throw new UsageError('--path: needs the --seed the path belongs to');
+  if (path !== undefined) checkPath(path, c, s('runs') !== undefined, s('sequences') !== undefined);
   const only = parseCaseFlag(s('case'));
   const maxNr =
     s('set-aio-max-nr') === undefined
@@ -222,13 +254,20 @@ export async function runCommand(
     ...(only ? { only } : {}),
     ...(path !== undefined ? { path } : {}),
   };
-  return execute(
-    { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
-    () => launchOf(c.target),
-    c.reporter,
-    s('out'),
-    maxNr,
-  );
+  const outPath = s('out');
+  // Checked (created) before the run: a report that cannot be written is known before the work is done.
+  const out = outPath === undefined ? undefined : OutputFile.open('--out', outPath);
+  try {
+    return await execute(
+      { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
+      () => launchOf(c.target),
+      c.reporter,
+      out,
+      maxNr,
+    );
+  } finally {
+    out?.discard(); // a no-op once the report is in place
+  }
 }
 
 export async function recordCommand(
@@ -240,7 +279,9 @@ export async function recordCommand(
   if (file === undefined)
     throw new UsageError('--out: missing (record needs the file to write the trace to)');
   const launch = launchOf(c.target); // fail before the file is created when the target cannot start
-  const writer = new TraceWriter(file, {
+  // The trace goes to a temporary file as the run goes, renamed to FILE only when the run ended well.
+  const out = OutputFile.open('--out', file);
+  const writer = new TraceWriter(out, {
     target: c.target.name,
     profile: c.profile,
     seed: c.seed,
@@ -249,13 +290,16 @@ export async function recordCommand(
   });
   try {
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.
-    return await execute(
+    const result = await execute(
       { ...suiteConfig(c), recorder: writer, shrinkMs: 0 },
       () => launch,
       c.reporter,
       undefined,
     );
+    writer.end();
+    out.commit();
+    return result;
   } finally {
-    writer.close();
+    out.discard(); // the run failed or was refused: no trace under FILE
   }
 }

@@ -9,7 +9,8 @@ import { RealUnavailable } from '../../real/arch.js';
 import { gvisorLaunch } from '../../real/targets/gvisor.js';
 import { umlLaunch } from '../../real/targets/uml.js';
 import { hostLaunch, type Launch } from '../../real/worker-process.js';
-import { UsageError } from './usage-error.js';
+import { openFileLimit } from './fd-limit.js';
+import { EnvironmentError, UsageError } from './usage-error.js';
 
 export interface Target {
   readonly name: string;
@@ -18,6 +19,8 @@ export interface Target {
   /** The profile a correct target of this kind conforms to. */
   readonly expects: ProfileName;
   readonly describe: string;
+  /** The `ulimit -n` the target's own programs need, when more than aiospec's (see fd-limit.ts), and why. */
+  readonly openFiles?: { readonly min: number; readonly why: string };
 }
 
 const TARGETS: readonly Target[] = [
@@ -27,6 +30,8 @@ const TARGETS: readonly Target[] = [
     launch: gvisorLaunch,
     expects: 'gvisor',
     describe: "gVisor's application kernel (runsc do; apt-get install runsc)",
+    // Measured: runsc 0.0~20221219 cannot start a sandbox below 259; the rest is margin.
+    openFiles: { min: 512, why: 'runsc needs about 260 of its own' },
   },
   {
     name: 'uml',
@@ -38,10 +43,18 @@ const TARGETS: readonly Target[] = [
 
 export const TARGET_NAMES = TARGETS.map((t) => t.name);
 
+/** Why the open-file limit is too low for this target, or null (checked before its first worker starts). */
+export function targetFdShortage(target: Target, limit = openFileLimit()): string | null {
+  if (!target.openFiles || limit === null || limit >= target.openFiles.min) return null;
+  return `too many open files: ulimit -n is ${limit}; --target ${target.name} needs at least ${target.openFiles.min} (${target.openFiles.why})`;
+}
+
 export function resolveTarget(name: string | undefined): Target {
   const n = name ?? 'host';
   const target = TARGETS.find((t) => t.name === n);
   if (!target) throw new UsageError(`--target: "${n}" is not one of ${TARGET_NAMES.join(', ')}`);
+  const short = targetFdShortage(target);
+  if (short !== null) throw new EnvironmentError(short);
   return target;
 }
 

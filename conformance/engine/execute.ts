@@ -37,6 +37,7 @@ import {
   type Launch,
   type WorkerHandle,
   WorkerProcess,
+  WorkerStartError,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
 import { type Attempt, type Decision, decide } from './confirm.js';
@@ -95,11 +96,6 @@ interface Job {
   readonly rerun: boolean;
 }
 
-/** No worker could be started here: nothing can run (an environment problem, not a verdict). */
-export class WorkerStartError extends Error {
-  override name = 'WorkerStartError';
-}
-
 /** Tries to start a worker before its cases are given up as skipped. */
 const START_TRIES = 5;
 
@@ -118,7 +114,7 @@ export class Engine {
   async start(): Promise<void> {
     // The main worker must start (a few tries: it may be killed as it starts); without it nothing can run.
     const main = await this.trySlot('main');
-    if (typeof main === 'string') throw new WorkerStartError(main);
+    if (main instanceof Error) throw main;
     this.main = main;
     this.host = main.worker.host;
   }
@@ -146,17 +142,19 @@ export class Engine {
     };
   }
 
-  /** A slot for a new worker, or the reason none could be started. */
-  private async trySlot(key: string, seccomp?: ErrnoName): Promise<Slot | string> {
-    let why = '';
+  /** A slot for a new worker, or why none could be started (the last failure, as a WorkerStartError). */
+  private async trySlot(key: string, seccomp?: ErrnoName): Promise<Slot | WorkerStartError> {
+    let last: WorkerStartError | undefined;
     for (let i = 0; i < START_TRIES; i++) {
       try {
         return await this.slot(key, seccomp);
       } catch (e) {
-        why = (e as Error).message;
+        last = e instanceof WorkerStartError ? e : new WorkerStartError((e as Error).message);
+        // Out of descriptors or processes: trying again at once will not help.
+        if (last.code === 'EMFILE' || last.code === 'ENFILE') break;
       }
     }
-    return why;
+    return last!;
   }
 
   async close(): Promise<void> {
@@ -244,8 +242,8 @@ export class Engine {
   private async runAlone(j: Job): Promise<void> {
     if (j.case.freshProcess) {
       const s = await this.trySlot(`fresh:${this.freshCount++}`, j.case.seccomp);
-      if (typeof s === 'string') {
-        j.t.skipped ??= noWorker(s);
+      if (s instanceof Error) {
+        j.t.skipped ??= noWorker(s.message);
         return;
       }
       try {
@@ -271,8 +269,11 @@ export class Engine {
     const s = this.sandboxes.get(seccomp);
     if (s) return s;
     const made = await this.trySlot(`seccomp:${seccomp}`, seccomp);
-    if (typeof made === 'string') this.brokenSandboxes.set(seccomp, made);
-    else this.sandboxes.set(seccomp, made);
+    if (made instanceof Error) {
+      this.brokenSandboxes.set(seccomp, made.message);
+      return made.message;
+    }
+    this.sandboxes.set(seccomp, made);
     return made;
   }
 
@@ -366,8 +367,8 @@ export class Engine {
     s.judge.forgetPending();
     const fresh = await this.trySlot(s.key, s.seccomp);
     s.fill = null;
-    if (typeof fresh === 'string') {
-      s.broken = noWorker(fresh);
+    if (fresh instanceof Error) {
+      s.broken = noWorker(fresh.message);
       return;
     }
     s.worker = fresh.worker;

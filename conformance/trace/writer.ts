@@ -1,5 +1,8 @@
-/** Writes a trace as the run goes (see format.ts); a line per event, flushed at once. */
-import { closeSync, openSync, writeSync } from 'node:fs';
+/**
+ * Writes a trace as the run goes (see format.ts), a line per event, to a sink:
+ * the CLI's output file, a temporary file renamed into place by `record` only
+ * once the run ended well (a trace cut short never takes the final name).
+ */
 import type { Completion, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import type { FillReport } from '../engine/judge.js';
 import type { RecordedCase, Recorder } from '../engine/recorder.js';
@@ -14,20 +17,22 @@ export interface TraceMeta {
   readonly tool: string;
 }
 
+/** Where the lines go. It must not throw into the run: a failing sink keeps its error for later. */
+export interface TraceSink {
+  write(text: string): void;
+}
+
 export class TraceWriter implements Recorder {
-  private readonly fd: number;
   private started = false;
   private cases = 0;
 
   constructor(
-    path: string,
+    private readonly sink: TraceSink,
     private readonly meta: TraceMeta,
-  ) {
-    this.fd = openSync(path, 'w');
-  }
+  ) {}
 
   private write(line: TraceLine): void {
-    writeSync(this.fd, `${formatLine(line)}\n`);
+    this.sink.write(`${formatLine(line)}\n`);
   }
 
   worker(key: string, host: HostInfo): void {
@@ -92,8 +97,7 @@ export class TraceWriter implements Recorder {
   }
 
   /** The end line: a trace without it was cut short. */
-  close(): void {
+  end(): void {
     this.write({ t: 'end', cases: this.cases });
-    closeSync(this.fd);
   }
 }
