@@ -24,6 +24,9 @@ afterEach(() => {
   for (const pid of ourWorkers()) killQuietly(pid);
 });
 
+/** JSON.stringify replacer: u64 values (bigint) as their decimal text, for failure messages. */
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
+
 async function closedItsWorkers(): Promise<void> {
   await waitFor(
     () => ourWorkers().length === 0,
@@ -52,12 +55,7 @@ describe.skipIf(REAL !== null)(
         profile: 'linux',
       });
       await closedItsWorkers();
-      expect(
-        s.diverged,
-        JSON.stringify(s.divergences.slice(0, 3), (_k, v) =>
-          typeof v === 'bigint' ? String(v) : v,
-        ),
-      ).toBe(0);
+      expect(s.diverged, JSON.stringify(s.divergences.slice(0, 3), bigintAsText)).toBe(0);
       expect(s.cases).toBe(s.passed + s.skipped + s.inconclusive);
       expect(s.suites.props?.cases).toBe(base.runs);
       expect(s.suites.stateful?.cases).toBe(base.sequences);
@@ -119,7 +117,7 @@ describe.skipIf(REAL !== null)(
       expect(s.divergences.length).toBeGreaterThan(0);
       for (const d of s.divergences) {
         const real = d.differences[0]!.diffs.find((f) => f.field === 'errno')?.real;
-        expect(d.case, JSON.stringify(d.differences)).toEqual({
+        expect(d.case, JSON.stringify(d.differences, bigintAsText)).toEqual({
           steps: [
             {
               op: 'setup',

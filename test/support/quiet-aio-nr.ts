@@ -122,6 +122,16 @@ export function movedAround(
 }
 
 /**
+ * A fill step that could not bring aio-max-nr - aio-nr down to its headroom:
+ * others already held more than that leaves (or took the room meanwhile).
+ */
+export function fillFellShort(r: StepResult): string | null {
+  return r.op === 'fill' && !r.reached
+    ? `the fill did not reach its headroom (aio-nr ${r.aioNrAfter}: others hold more)`
+    : null;
+}
+
+/**
  * A setup step refused with EAGAIN only because others held too much: nr_events
  * alone fits under aio-max-nr, but not on top of what aio-nr already was.
  */
@@ -198,6 +208,7 @@ export async function quietCase(
       return {
         disturbed:
           movedAround(outerBefore, results, outerAfter) ??
+          results.map(fillFellShort).find((why) => why !== null) ??
           (crowded && crowded.op === 'setup'
             ? `no room: aio-nr was ${crowded.aioNrBefore} of ${max}`
             : null),
