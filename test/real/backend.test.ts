@@ -16,8 +16,8 @@ import {
   processRef,
   waitFor,
 } from '../support/processes.js';
-import { chargeOf, quietCase } from '../support/quiet-aio-nr.js';
-import { aioMaxNr, REAL } from '../support/real.js';
+import { chargeOf, NoRoomError, quietCase } from '../support/quiet-aio-nr.js';
+import { aioMaxNr, possibleCpus, REAL } from '../support/real.js';
 import { startedProcesses } from '../support/started.js';
 import { step, steps } from '../support/worker.js';
 
@@ -28,6 +28,31 @@ const EFAULT = 14;
 const EINVAL = 22;
 const ENOSYS = 38;
 const MAGIC = 0xa10a10a1;
+
+/**
+ * nr_events across the ring's edges: 4C (C possible CPUs, read here as the
+ * kernel prints them), page edges, and the default aio-max-nr.
+ */
+const C = REAL === null ? possibleCpus() : 1;
+const SPREAD = [
+  ...new Set([
+    1,
+    4 * C - 1,
+    4 * C,
+    4 * C + 1,
+    62,
+    63,
+    64,
+    126,
+    127,
+    128,
+    1000,
+    4095,
+    4096,
+    65535,
+    65536,
+  ]),
+];
 
 describe.skipIf(REAL !== null)(
   `real backend on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`,
@@ -63,7 +88,7 @@ describe.skipIf(REAL !== null)(
 
     it('detects the host: page size, possible CPUs, aio sysctls, no seccomp', () => {
       expect([4096, 16384, 65536]).toContain(w.host.pageSize);
-      expect(w.host.possibleCpus).toBeGreaterThan(0);
+      expect(w.host.possibleCpus).toBe(C);
       expect(BigInt(w.host.aioMaxNr!)).toBe(maxBefore);
       expect(w.host.seccompMode).toBe(0);
       expect(w.host.gvisor).toBe(false);
@@ -165,37 +190,24 @@ describe.skipIf(REAL !== null)(
       await release();
     });
 
-    it('ring->nr and the mapping size over a spread of nr_events', async () => {
+    // One test per nr_events, so that a size others leave no room for is told apart (skipped,
+    // naming who holds the room) from the sizes measured.
+    it.for(SPREAD)('ring->nr and the mapping size of io_setup(%i)', async (nr, ctx) => {
+      if (nr > Number(maxBefore)) ctx.skip(`${nr} is over aio-max-nr ${maxBefore}`);
       const S = w.host.pageSize;
       const C = w.host.possibleCpus;
-      for (const nr of [
-        1,
-        4 * C - 1,
-        4 * C,
-        4 * C + 1,
-        62,
-        63,
-        64,
-        126,
-        127,
-        128,
-        1000,
-        4095,
-        4096,
-        65535,
-        65536,
-      ]) {
-        if (nr > Number(maxBefore)) continue;
-        const { result: r } = await measured(nr, 'zero', true);
-        const ne = 2 * Math.max(nr, 4 * C);
-        const pages = Math.ceil((32 * (ne + 3)) / S);
-        expect({ nr, mapBytes: r.mapBytes, ringNr: r.ring?.nr }).toEqual({
-          nr,
-          mapBytes: pages * S,
-          ringNr: (pages * S) / 32 - 1,
-        });
-        await release();
-      }
+      const r = await measured(nr, 'zero', true).then(
+        (m) => m.result,
+        (e) => (e instanceof NoRoomError ? ctx.skip(e.message) : Promise.reject(e)),
+      );
+      const ne = 2 * Math.max(nr, 4 * C);
+      const pages = Math.ceil((32 * (ne + 3)) / S);
+      expect({ nr, mapBytes: r.mapBytes, ringNr: r.ring?.nr }).toEqual({
+        nr,
+        mapBytes: pages * S,
+        ringNr: (pages * S) / 32 - 1,
+      });
+      await release();
     });
 
     it('slot ids are the lowest free slot, reused after io_destroy', async () => {
