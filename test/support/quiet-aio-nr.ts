@@ -11,9 +11,14 @@
  * What "nothing else moved it" means here: aio-nr read by this process just
  * before and after the worker call equals the worker's own reads around its
  * syscalls, and consecutive steps of one case agree with each other (each
- * step's "before" is the previous step's "after"). A move inside the
- * microseconds of one syscall cannot be seen this way; it changes that call's
- * apparent charge, which is why such answers must repeat.
+ * step's "before" is the previous step's "after"). A move between a step's
+ * own two reads (microseconds for io_setup; io_destroy's step lasts until
+ * aio-nr drops) cannot be seen this way; it changes that step's apparent
+ * charge, which is why such answers must repeat.
+ *
+ * Others may also hold so much of aio-max-nr that a call meant to fit gets
+ * EAGAIN: such attempts are retried too, and told apart when it lasts (the
+ * room may be held for good), so that it is never reported as the kernel's.
  */
 import type { RealStep, StepResult, U64 } from '../../real/protocol.js';
 import type { WorkerProcess } from '../../real/worker-process.js';
