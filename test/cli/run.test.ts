@@ -1,12 +1,18 @@
-/** `aiospec run` end to end: the default run, reporters, replay, exit codes. */
+/**
+ * `aiospec run` end to end: the default run, reporters, replay, exit codes.
+ * Each run on the kernel must end with nothing left of it: the command and
+ * every process it started are gone (asked of those processes, not of the
+ * host-wide aio-nr, which other programs move).
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { aioNr, REAL } from '../support/real.js';
+import { BIN, nothingLeftBehind, runAiospec } from '../support/cli.js';
+import { REAL } from '../support/real.js';
+import { startedProcesses } from '../support/started.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/aiospec');
 const dir = mkdtempSync(join(tmpdir(), 'aiospec-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -56,9 +62,16 @@ function sameDivergence(differences: Diffs) {
 describe.skipIf(REAL !== null)(
   `aiospec run on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`,
   () => {
-    it('runs the default suites to a conformant result: 10,000 props cases, 300 sequences, every reachable rule', () => {
-      const before = aioNr();
-      const r = aiospec('run', '--reporter', 'json', '--seed=1');
+    const started = startedProcesses();
+    /** `aiospec run ...args` to its end, then nothing of it may be left. */
+    const run = async (...args: string[]) => {
+      const r = await runAiospec(started, ['run', ...args]);
+      await nothingLeftBehind(r);
+      return r;
+    };
+
+    it('runs the default suites to a conformant result: 10,000 props cases, 300 sequences, every reachable rule', async () => {
+      const r = await run('--reporter', 'json', '--seed=1');
       expect(r.code, r.err).toBe(0);
       const s = JSON.parse(r.out);
       expect(s).toMatchObject({
@@ -81,17 +94,15 @@ describe.skipIf(REAL !== null)(
       expect(s.rulesCovered).toBe(s.coverage.filter((c: { hits: number }) => c.hits > 0).length);
       expect(s.divergences).toEqual([]);
       expect(s).not.toHaveProperty('results');
-      expect(aioNr()).toBe(before);
     });
 
-    it('writes TAP 14 and JUnit XML for CI', () => {
-      const tap = aiospec('run', '--suite', 'table', '--reporter', 'tap');
+    it('writes TAP 14 and JUnit XML for CI', async () => {
+      const tap = await run('--suite', 'table', '--reporter', 'tap');
       expect(tap.code).toBe(0);
       expect(tap.out.split('\n')[0]).toBe('TAP version 14');
       expect(tap.out).toMatch(/# SKIP /);
       const out = join(dir, 'junit.xml');
-      const junit = aiospec(
-        'run',
+      const junit = await run(
         '--suite',
         'props',
         '--runs',
@@ -108,9 +119,8 @@ describe.skipIf(REAL !== null)(
       expect(xml).toMatch(/<testsuite name="props" tests="200" failures="0"/);
     });
 
-    it('exits 1 with minimal, replayable divergences when the profile is wrong (gVisor on Linux)', () => {
-      const r = aiospec(
-        'run',
+    it('exits 1 with minimal, replayable divergences when the profile is wrong (gVisor on Linux)', async () => {
+      const r = await run(
         '--suite',
         'props',
         '--runs',
@@ -128,15 +138,15 @@ describe.skipIf(REAL !== null)(
       expect(d.replay).toMatch(/^aiospec run --profile gvisor --suite props --seed=9 --path=\d+/);
       // The replay command, run as printed, finds the same divergence.
       const json = /--case '(.*)'$/.exec(d.replay)![1]!;
-      const again = aiospec('run', '--profile', 'gvisor', '--case', json, '--reporter', 'json');
+      const again = await run('--profile', 'gvisor', '--case', json, '--reporter', 'json');
       expect(again.code).toBe(1);
       expect(sameDivergence(JSON.parse(again.out).divergences[0].differences)).toEqual(
         sameDivergence(d.differences),
       );
     });
 
-    it('replays a generated case by seed and path', () => {
-      const r = aiospec('run', '--suite', 'props', '--seed=5', '--path=17', '--reporter', 'json');
+    it('replays a generated case by seed and path', async () => {
+      const r = await run('--suite', 'props', '--seed=5', '--path=17', '--reporter', 'json');
       expect(r.code).toBe(0);
       expect(JSON.parse(r.out).suites.props.cases).toBe(1);
     });

@@ -5,10 +5,37 @@
  * default so that the suite stays quick; `aiospec run` itself is exercised in
  * test/cli/run.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runConformance } from '../../conformance/run.js';
 import { SETUP_RULES, type SetupRuleTable } from '../../model/index.js';
-import { aioNr, REAL } from '../support/real.js';
+import { commandOf, waitFor, workersOf } from '../support/processes.js';
+import { REAL } from '../support/real.js';
+import { killQuietly } from '../support/started.js';
+
+/**
+ * The workers this process started (the engine runs in it) and their child
+ * workers: they carry AIOSPEC_PARENT_PID. A finished run must have closed them
+ * all, and with them their contexts (asked of them, not of the host-wide
+ * aio-nr, which other programs move). Killed regardless after each test.
+ */
+const ourWorkers = () => workersOf(process.pid);
+
+afterEach(() => {
+  for (const pid of ourWorkers()) killQuietly(pid);
+});
+
+/** JSON.stringify replacer: u64 values (bigint) as their decimal text, for failure messages. */
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
+
+async function closedItsWorkers(): Promise<void> {
+  await waitFor(
+    () => ourWorkers().length === 0,
+    () =>
+      `the run's workers are still running: ${ourWorkers()
+        .map((pid) => `${pid} ${commandOf(pid)}`)
+        .join('; ')}`,
+  );
+}
 
 const base = {
   runs: 1500,
@@ -22,18 +49,13 @@ describe.skipIf(REAL !== null)(
   `the engine on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`,
   () => {
     it('finds this kernel conformant to the linux profile and covers every rule reachable here', async () => {
-      const before = aioNr();
       const s = await runConformance({
         ...base,
         suites: ['table', 'props', 'stateful'],
         profile: 'linux',
       });
-      expect(
-        s.diverged,
-        JSON.stringify(s.divergences.slice(0, 3), (_k, v) =>
-          typeof v === 'bigint' ? String(v) : v,
-        ),
-      ).toBe(0);
+      await closedItsWorkers();
+      expect(s.diverged, JSON.stringify(s.divergences.slice(0, 3), bigintAsText)).toBe(0);
       expect(s.cases).toBe(s.passed + s.skipped + s.inconclusive);
       expect(s.suites.props?.cases).toBe(base.runs);
       expect(s.suites.stateful?.cases).toBe(base.sequences);
@@ -51,7 +73,6 @@ describe.skipIf(REAL !== null)(
           'setup.table-grow',
         ].sort(),
       );
-      expect(aioNr()).toBe(before);
     });
 
     it("reports gVisor's divergences when the gvisor profile judges Linux", async () => {
@@ -62,6 +83,7 @@ describe.skipIf(REAL !== null)(
         suites: ['table', 'props'],
         profile: 'gvisor',
       });
+      await closedItsWorkers();
       expect(s.diverged).toBeGreaterThan(0);
       const kinds = s.divergences.map((d) => d.differences[0]!.diffs.map((x) => x.field).join(','));
       // nr_events 0 accepted by gVisor, refused by Linux; a zero ring header against Linux's.
@@ -86,6 +108,7 @@ describe.skipIf(REAL !== null)(
         profile: 'linux',
         rules: { setup: broken },
       });
+      await closedItsWorkers();
       expect(s.diverged).toBeGreaterThan(0);
       // Every kind it shows shrinks to one io_setup with a read-only ctx holding 0, an nr_events
       // that passes every earlier check, no fillers, no RLIMIT_AS.

@@ -4,28 +4,33 @@
  * runner is SIGKILLed (by the guardian), and by a later start.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { aioMaxNr, aioNr, REAL, ROOT_REASON } from '../support/real.js';
+import {
+  aioRings,
+  isGone,
+  processesHoldingAio,
+  processRef,
+  waitFor,
+  workersOf,
+} from '../support/processes.js';
+import { aioMaxNr, REAL, ROOT_REASON } from '../support/real.js';
+import { startedProcesses } from '../support/started.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist/real');
 
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const started = startedProcesses();
 
-/** A node child running `code` as an ES module, with its stdout lines readable. */
+/** A node child running `code` as an ES module, with its stdout lines readable; killed after the test. */
 function child(code: string, env: Record<string, string> = {}) {
-  const p = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
+  const p = started.child(
+    spawn(process.execPath, ['--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    }),
+  );
   let out = '';
   p.stdout!.setEncoding('utf8');
   p.stdout!.on('data', (d: string) => {
@@ -34,24 +39,61 @@ function child(code: string, env: Record<string, string> = {}) {
   return { p, said: (text: string) => out.includes(text), output: () => out };
 }
 
+/** Bytes of the ring io_setup(nr) maps: 2*max(nr, 4C) + 2 events of 32 bytes after a 32-byte header, in whole pages. */
+function ringBytes(nr: number, cpus: number, page: number): number {
+  const events = 2 * Math.max(nr, 4 * cpus);
+  return Math.ceil((32 * (events + 3)) / page) * page;
+}
+
 describe.skipIf(REAL !== null)(
   `a killed run leaves no contexts${REAL ? ` (skipped: ${REAL})` : ''}`,
   () => {
     it('SIGKILL of the runner takes its workers and their contexts with it', async () => {
-      const baseline = aioNr();
+      // A runner (this child) with two workers, each holding io_setup(1000) and io_setup(7).
       const { p, said, output } = child(`
       import { WorkerProcess } from '${DIST}/worker-process.js';
       const ws = await Promise.all([WorkerProcess.start(), WorkerProcess.start()]);
-      for (const w of ws) await w.run([{ id: 0, steps: [{ op: 'setup', nr: 1000, ctx: 'zero' }, { op: 'setup', nr: 7, ctx: 'zero' }] }], 10000);
-      console.log('holding ' + ws.map((w) => w.pid).join(' '));
+      for (const w of ws) {
+        // Retried while other processes leave too little of aio-max-nr (EAGAIN): the test is about the kill.
+        for (;;) {
+          const r = await w.run([{ id: 0, steps: [{ op: 'setup', nr: 1000, ctx: 'zero' }, { op: 'setup', nr: 7, ctx: 'zero' }] }], 10000);
+          if (r.cases[0].results.every((s) => s.ret === 0)) break;
+          await w.run([{ id: 1, steps: [{ op: 'release' }] }], 10000);
+          await new Promise((ok) => setTimeout(ok, 50));
+        }
+      }
+      const { pageSize, possibleCpus } = ws[0].host;
+      console.log('holding ' + JSON.stringify({ pids: ws.map((w) => w.pid), pageSize, possibleCpus }));
       setInterval(() => {}, 1000);
     `);
-      await waitFor(() => said('holding'));
-      expect(aioNr()).toBe(baseline + 2014n);
-      const workers = /holding (.*)/.exec(output())![1]!.split(' ').map(Number);
+      await waitFor(() => said('holding'), 'the runner holds its contexts', 60_000);
+      const held = JSON.parse(/holding (.*)/.exec(output())![1]!) as {
+        pids: number[];
+        pageSize: number;
+        possibleCpus: number;
+      };
+      // The workers are the runner's, and each maps exactly its two rings.
+      expect(workersOf(p.pid!).sort()).toEqual([...held.pids].sort());
+      const expected = [1000, 7]
+        .map((nr) => ringBytes(nr, held.possibleCpus, held.pageSize))
+        .sort((a, b) => a - b);
+      const workers = held.pids.map((pid) => processRef(pid)!);
+      const rings = held.pids.flatMap((pid) => {
+        const mine = aioRings(pid);
+        expect(
+          mine.map((r) => r.bytes).sort((a, b) => a - b),
+          `rings of worker ${pid}`,
+        ).toEqual(expected);
+        return mine.map((r) => r.file);
+      });
+
       p.kill('SIGKILL');
-      await waitFor(() => aioNr() === baseline);
-      await waitFor(() => workers.every((pid) => !existsSync(`/proc/${pid}`)));
+
+      // The workers die with it, and no process anywhere maps those rings any more.
+      await waitFor(() => workers.every(isGone), 'the workers are gone');
+      expect(
+        processesHoldingAio().filter((h) => h.rings.some((r) => rings.includes(r.file))),
+      ).toEqual([]);
     });
   },
 );
@@ -101,10 +143,10 @@ describe.skipIf(REAL !== null || ROOT_REASON !== null)(
       `,
           { AIOSPEC_STATE_DIR: dir },
         );
-        await waitFor(() => said('changed'));
+        await waitFor(() => said('changed'), 'the run changed aio-max-nr');
         expect(aioMaxNr()).toBe(before + 123n);
         p.kill(signal);
-        await waitFor(() => aioMaxNr() === before);
+        await waitFor(() => aioMaxNr() === before, `aio-max-nr is back to ${before}`);
       },
     );
 

@@ -1,12 +1,18 @@
 /**
+ * The test run's global setup (vitest.config.ts).
+ *
  * Real-kernel tests read and change the host-wide aio-nr, so two test runs on
  * one machine would see each other's contexts. Each run takes this lock first
  * (a directory: mkdir is atomic) and waits for another live run to finish;
  * a lock left by a dead run is taken over.
+ *
+ * Then it marks the run (run-marker.ts): at its end, any process a test left
+ * behind is killed and the run fails.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import markRun from './run-marker.js';
 
 const LOCK = join(tmpdir(), 'aiospec-real-tests.lock');
 
@@ -19,7 +25,7 @@ function alive(pid: number): boolean {
   }
 }
 
-export default async function setup(): Promise<() => void> {
+export default async function setup(): Promise<() => Promise<void>> {
   for (let waited = 0; ; waited += 200) {
     try {
       mkdirSync(LOCK);
@@ -38,5 +44,12 @@ export default async function setup(): Promise<() => void> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  return () => rmSync(LOCK, { recursive: true, force: true });
+  const sweep = markRun();
+  return async () => {
+    try {
+      await sweep();
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  };
 }

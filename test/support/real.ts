@@ -26,3 +26,15 @@ export function aioNr(): bigint {
 export function aioMaxNr(): bigint {
   return BigInt(readFileSync('/proc/sys/fs/aio-max-nr', 'utf8').trim());
 }
+
+/**
+ * Possible CPUs as /sys/devices/system/cpu/possible lists them ("0-1", "0,2-3"):
+ * the C in the kernel's 4*C floor for a ring, read by the test itself.
+ */
+export function possibleCpus(): number {
+  const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+  return text.split(',').reduce((n, part) => {
+    const [a, b] = part.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
+}
