@@ -20,6 +20,7 @@ import {
   type SummaryMeta,
   summarize,
 } from '../summarize.js';
+import { blameOnLine } from './crash-verdict.js';
 import { parseTrace, TraceError, type TraceHeader, type TraceLine } from './format.js';
 
 export interface ReplayOptions {
@@ -86,6 +87,7 @@ export async function replayTrace(
             attempts: 0,
           };
           judges.get(line.worker)!.cases([v], [line.report], line.case.headroom ?? null);
+          blameOnLine(v, line.report, i + 1);
           if (line.rerun)
             reruns.set(`${v.suite}#${v.index}`, [
               ...(reruns.get(`${v.suite}#${v.index}`) ?? []),

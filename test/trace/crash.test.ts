@@ -1,0 +1,92 @@
+/**
+ * A worker that crashed or hung during a recording: the replay makes that case
+ * inconclusive (never a divergence) and says which line of the trace holds it.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { replayTrace } from '../../conformance/trace/replay.js';
+import {
+  aiospec,
+  editLine,
+  findLine,
+  fixtureLines,
+  type Json,
+  REPORTERS,
+  scratch,
+  traceText,
+} from './trace-edit.js';
+
+const files = scratch();
+afterAll(files.cleanup);
+
+/** A fixture whose first recorded table row (its index: `row`) got `report` instead of its results. */
+function withReport(report: Json): { lines: string[]; line: number; row: number } {
+  const lines = fixtureLines();
+  const i = findLine(lines, (o) => o.t === 'case' && o.suite === 'table' && !o.rerun);
+  let row = -1;
+  editLine(lines, i, (o) => {
+    row = o.index;
+    o.report = report;
+  });
+  return { lines, line: i + 1, row };
+}
+
+describe('a crashed or hung worker in a trace', () => {
+  it.each([
+    [
+      'crashed',
+      { status: 'crashed', signal: 'SIGSEGV', code: null, stderr: 'segfault at 0 ip 00007f' },
+      /^the worker died: SIGSEGV segfault at 0 ip 00007f$/,
+    ],
+    ['crashed by exiting', { status: 'crashed', signal: null, code: 3, stderr: '' }, /exit 3$/],
+    ['hung', { status: 'timeout', afterMs: 61234 }, /^the worker hung for 61234 ms$/],
+  ])('%s: inconclusive, blamed on its line, not a divergence', async (_what, report, why) => {
+    const { lines, line, row } = withReport(report);
+    const untouched = await replayTrace(traceText(fixtureLines()));
+    const { summary } = await replayTrace(traceText(lines));
+    expect(summary.diverged).toBe(0);
+    expect(summary.inconclusive).toBe(1);
+    expect(summary.cases).toBe(untouched.summary.cases);
+    const r = summary.results.find((x) => x.status === 'inconclusive')!;
+    expect({ suite: r.suite, index: r.index }).toEqual({ suite: 'table', index: row });
+    const prefix = `line ${line}: `;
+    expect(r.reason?.startsWith(prefix)).toBe(true);
+    expect(r.reason?.slice(prefix.length)).toMatch(why);
+  });
+
+  it('every reporter shows it and exits 0 (inconclusive never fails)', () => {
+    const { lines, line, row } = withReport({
+      status: 'crashed',
+      signal: 'SIGABRT',
+      code: null,
+      stderr: 'double free',
+    });
+    const file = files.file('crashed.jsonl', lines);
+    const reason = `line ${line}: the worker died: SIGABRT double free`;
+    const shown: Record<(typeof REPORTERS)[number], (out: string) => void> = {
+      human: (out) => {
+        expect(out).toMatch(new RegExp(`^INCONCLUSIVE table #${row} `, 'm'));
+        expect(out).toContain(`  reason: ${reason}\n`);
+        expect(out).toMatch(/^CONFORMANT .*inconclusive 1/m);
+      },
+      tap: (out) => expect(out).toContain(`# TODO inconclusive: ${reason}\n`),
+      junit: (out) => expect(out).toContain(`<skipped message="inconclusive: ${reason}"/>`),
+      json: (out) => expect(JSON.parse(out)).toMatchObject({ inconclusive: 1, diverged: 0 }),
+    };
+    for (const reporter of REPORTERS) {
+      const r = aiospec('replay', file, '--reporter', reporter);
+      expect(r.code, `${reporter}: ${r.err}`).toBe(0);
+      shown[reporter](r.out);
+    }
+  });
+
+  it('shows a long stderr cut short, never splitting a character', async () => {
+    const stderr = '😀'.repeat(2000); // each one a surrogate pair
+    const { lines } = withReport({ status: 'crashed', signal: 'SIGSEGV', code: null, stderr });
+    const { summary } = await replayTrace(traceText(lines));
+    const reason = summary.results.find((x) => x.status === 'inconclusive')!.reason!;
+    expect(reason.length).toBeLessThan(stderr.length / 2);
+    expect(reason).toMatch(
+      /^line \d+: the worker died: SIGSEGV (😀)+\.\.\. \(\d+ more characters in the trace\)$/u,
+    );
+  });
+});
