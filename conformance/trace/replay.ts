@@ -22,6 +22,7 @@ import {
 } from '../summarize.js';
 import { blameOnLine } from './crash-verdict.js';
 import { parseTrace, TraceError, type TraceHeader, type TraceLine } from './format.js';
+import { requireCases } from './nothing-to-judge.js';
 
 export interface ReplayOptions {
   /** Judge with this profile instead of the one the trace was recorded against. */
@@ -40,6 +41,7 @@ export async function replayTrace(
 ): Promise<{ header: TraceHeader; summary: RunSummary }> {
   const started = Date.now();
   const { header, lines } = parseTrace(text);
+  requireCases(lines);
   const profile = opts.profile ?? (header.profile as ProfileName);
   const judges = new Map<string, Judge>();
   const verdicts: CaseVerdict[] = [];
