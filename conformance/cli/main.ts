@@ -1,4 +1,5 @@
 /** The aiospec command line: dispatch, one-line errors, exit codes (0 ok, 1 divergence, 2 usage/environment). */
+import { printable } from '../report/printable.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
@@ -53,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    process.stderr.write(`aiospec: unknown command "${name}"\n${usage()}\n`);
+    process.stderr.write(`aiospec: unknown command "${printable(name)}"\n${usage()}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -66,7 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof UsageError || e instanceof EnvironmentError) {
-      process.stderr.write(`aiospec ${name}: ${e.message}\n`);
+      // Messages quote arguments, file names and trace content: one line, nothing a terminal acts on.
+      process.stderr.write(`aiospec ${name}: ${printable(e.message)}\n`);
       return 2;
     }
     throw e;

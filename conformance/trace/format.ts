@@ -24,6 +24,7 @@ import type { Completion, FillResult, HostInfo, ReleaseResult } from '../../real
 import { type Case, caseToJson, parseCase } from '../cases.js';
 import type { CaseReport } from '../engine/judge.js';
 import type { Suite } from '../engine/verdict.js';
+import { printable } from '../report/printable.js';
 import { type Check, fields, isObject, type LineContext, shown } from './checks.js';
 import { LINE_CHECKS, TRACE_FORMAT, TRACE_VERSION } from './line-checks.js';
 
@@ -84,9 +85,15 @@ export function formatLine(line: TraceLine): string {
   return JSON.stringify(line.t === 'case' ? { ...line, case: caseToJson(line.case) } : line);
 }
 
-/** A trace that cannot be read: the message names the line. */
+/**
+ * A trace that cannot be read: the message names the line. It often quotes
+ * the trace, so it is made printable here, once for every path that throws one.
+ */
 export class TraceError extends Error {
   override name = 'TraceError';
+  constructor(message: string) {
+    super(printable(message));
+  }
 }
 
 /** A check per line type, built once from the tables. */
