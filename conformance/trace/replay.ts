@@ -46,6 +46,8 @@ export async function replayTrace(
   const judges = new Map<string, Judge>();
   const verdicts: CaseVerdict[] = [];
   const reruns = new Map<string, CaseVerdict[]>();
+  /** Where in `verdicts` each case recorded as not-run is, until it is run. */
+  const notRun = new Map<string, number>();
   const extra: CaseVerdict[] = [];
   let mainHost: Extract<TraceLine, { t: 'worker' }>['host'] | undefined;
 
@@ -95,7 +97,16 @@ export async function replayTrace(
               ...(reruns.get(`${v.suite}#${v.index}`) ?? []),
               v,
             ]);
-          else verdicts.push(v);
+          else {
+            // A batch whose worker died is recorded not-run, then run again case by case under
+            // the same indexes, as the live engine does: that run takes the not-run line's place.
+            const key = `${v.suite}#${v.index}`;
+            const unrun = notRun.get(key);
+            notRun.delete(key);
+            if (line.report.status === 'not-run') notRun.set(key, unrun ?? verdicts.length);
+            if (unrun === undefined) verdicts.push(v);
+            else verdicts[unrun] = v;
+          }
           return;
         }
         default:

@@ -89,4 +89,31 @@ describe('a crashed or hung worker in a trace', () => {
       /^line \d+: the worker died: SIGSEGV (😀)+\.\.\. \(\d+ more characters in the trace\)$/u,
     );
   });
+
+  it('a batch the crash cut short counts each case once, as it was run after', async () => {
+    // As the engine records it: the batch's cases not-run, then each run again alone.
+    const lines = fixtureLines();
+    const batch = lines
+      .map((l, i) => [JSON.parse(l), i] as const)
+      // Table rows release their own contexts, so the replaced worker owes nothing to the batch.
+      .filter(([o]) => o.t === 'case' && o.suite === 'table' && o.worker === 'main' && !o.rerun)
+      .slice(0, 3);
+    const first = batch[0]![1];
+    const unrun = batch.map(([o]) => JSON.stringify({ ...o, report: { status: 'not-run' } }));
+    lines.splice(first, 0, ...unrun);
+    const crashed = first + unrun.length + 1; // the second case of the batch, now crashed
+    editLine(lines, crashed, (o) => {
+      o.report = { status: 'crashed', signal: 'SIGBUS', code: null, stderr: '' };
+    });
+    editLine(lines, lines.length - 1, (o) => {
+      o.cases += unrun.length;
+    });
+    const untouched = (await replayTrace(traceText(fixtureLines()))).summary;
+    const { summary } = await replayTrace(traceText(lines));
+    expect(summary.cases).toBe(untouched.cases);
+    expect(summary.skipped).toBe(untouched.skipped);
+    expect(summary.inconclusive).toBe(1);
+    const r = summary.results.find((x) => x.status === 'inconclusive')!;
+    expect(r.reason).toBe(`line ${crashed + 1}: the worker died: SIGBUS`);
+  });
 });
