@@ -9,20 +9,12 @@ import type { Case } from './cases.js';
 import { Engine, signature } from './engine/execute.js';
 import type { ModelRules } from './engine/mirror.js';
 import type { Recorder } from './engine/recorder.js';
-import type { DivergenceReport, RunSummary } from './engine/summary.js';
-import type { CaseVerdict, Suite } from './engine/verdict.js';
-import { type PropsHost, propsCaseArb, propsCases } from './gen/props.js';
+import type { RunSummary } from './engine/summary.js';
+import { type CaseVerdict, newVerdict, type Suite } from './engine/verdict.js';
+import { type PropsHost, propsCaseArb } from './gen/props.js';
 import { sequenceArb, sequenceCase } from './suites/stateful.js';
 import { tableRows } from './suites/table.js';
-import {
-  alike,
-  divergenceReport,
-  firstOfEachKind,
-  replayCase,
-  runFlags,
-  type SummaryMeta,
-  summarize,
-} from './summarize.js';
+import { divergenceReport, replayCase, runFlags, type SummaryMeta, Tally } from './summarize.js';
 
 export { SUITES } from './summarize.js';
 
@@ -49,7 +41,14 @@ export interface RunConfig {
   /** Where the raw observations go (a trace); shrinking's own runs are not recorded. */
   readonly recorder?: Recorder;
   readonly onProgress?: (suite: Suite, done: number, total: number) => void;
+  /** Cases generated and settled at a time (default CHUNK). */
+  readonly chunkSize?: number;
+  /** Keep every case's result for the reporters that list cases (TAP, JUnit); default true. */
+  readonly keepResults?: boolean;
 }
+
+/** Cases generated, run and settled at a time: memory holds one chunk, whatever --runs says. */
+export const CHUNK = 16_384;
 
 export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
   const started = Date.now();
@@ -68,34 +67,26 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
   };
   try {
     const h = engine.host;
+    const tally = new Tally(meta, h, { keepResults: cfg.keepResults ?? true });
     const available = h.aioMaxNr === null ? 65536n : BigInt(h.aioMaxNr) - BigInt(h.aioNr ?? 0);
     const propsHost: PropsHost = {
       possibleCpus: h.possibleCpus,
       pageSize: h.pageSize as PageSize,
       available: available < 0n ? 0n : available,
     };
-    const verdicts: CaseVerdict[] = [];
-    const divergences: DivergenceReport[] = [];
-    const progress = (suite: Suite) => ({
-      onProgress: (done: number, total: number) => cfg.onProgress?.(suite, done, total),
+    const progress = (suite: Suite, before = 0, total?: number) => ({
+      onProgress: (done: number, of: number) => cfg.onProgress?.(suite, before + done, total ?? of),
     });
-    const reportAll = (run: CaseVerdict[]) => {
-      for (const v of firstOfEachKind(run))
-        divergences.push(
-          divergenceReport(
-            v,
-            v,
-            v.reproducer ?? v.case,
-            replayCase(v.reproducer ?? v.case, meta),
-            alike(run, v),
-          ),
-        );
+    /** Settled verdicts in; each new kind of divergence reported as it was confirmed (not shrunk). */
+    const take = (run: readonly CaseVerdict[]) => {
+      for (const v of tally.add(run)) {
+        const shown = v.shown ?? v.case;
+        tally.report(v, divergenceReport(v, v, shown, replayCase(shown, meta), 1));
+      }
     };
 
     if (cfg.only) {
-      const run = await engine.run('table', [{ name: 'the case given with --case', ...cfg.only }]);
-      verdicts.push(...run);
-      reportAll(run);
+      take(await engine.run('table', [{ name: 'the case given with --case', ...cfg.only }]));
     }
     for (const suite of cfg.only ? [] : cfg.suites) {
       if (suite === 'table') {
@@ -110,19 +101,14 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
         );
         const skipped = rows
           .flatMap((r) => (r.skip === undefined ? [] : [{ case: r.case, reason: r.skip }]))
-          .map(
-            (r, i): CaseVerdict => ({
-              suite: 'table',
-              index: run.length + i,
-              ...r,
-              status: 'skip',
-              steps: [],
-              moved: false,
-              attempts: 0,
-            }),
-          );
-        verdicts.push(...run, ...skipped);
-        reportAll(run);
+          .map((r, i): CaseVerdict => {
+            const v = newVerdict('table', run.length + i, r.case);
+            v.status = 'skip';
+            v.reason = r.reason;
+            return v;
+          });
+        take(run);
+        take(skipped);
         continue;
       }
       const arb: fc.Arbitrary<Case> =
@@ -130,39 +116,80 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
           ? propsCaseArb(propsHost)
           : sequenceArb(h.possibleCpus, h.pageSize).map((cmds) => sequenceCase(cmds));
       const n = suite === 'props' ? cfg.runs : cfg.sequences;
-      const cases =
-        cfg.path !== undefined
-          ? replayAt(arb, cfg.seed, cfg.path)
-          : suite === 'props'
-            ? propsCases(propsHost, n, cfg.seed)
-            : fc.sample(arb, { numRuns: n, seed: cfg.seed });
-      const run = await engine.run(suite, cases, progress(suite));
-      verdicts.push(...run);
-      for (const v of firstOfEachKind(run)) {
+      // Sequences are read alone: each releases its contexts as it ends, so it replays as printed.
+      const alone = suite === 'stateful';
+      const runChunk = async (cases: readonly Case[], first: number) => {
+        const run = await engine.run(suite, cases, {
+          alone,
+          firstIndex: first,
+          ...progress(suite, first, cfg.path !== undefined ? 1 : n),
+        });
+        for (const v of tally.add(run)) await reportKind(v);
+      };
+      const reportKind = async (v: CaseVerdict) => {
         const path = cfg.path ?? String(v.index);
-        const judge = async (c: Case) => (await engine.run(suite, [c]))[0]!;
         // Shrinking runs cases of its own: they are not part of the recorded run.
         engine.recorder = null;
         const kind = signature(v);
         const sameKind = async (c: Case) => {
-          const again = await judge(c);
-          return again.status === 'diverge' && signature(again) === kind ? again : null;
+          const [again] = await engine.run(suite, [c], { alone });
+          return again!.status === 'diverge' && signature(again!) === kind ? again! : null;
         };
+        // Only a divergence that shows alone can shrink: fast-check regenerates the case by itself.
+        const alonePrinted = (v.shown ?? v.case) === v.case;
         const shrunk =
-          v.index < cases.length && (cfg.shrinkMs ?? 20_000) > 0
+          alonePrinted && (cfg.shrinkMs ?? 20_000) > 0
             ? await shrinkAt(arb, cfg.seed, path, sameKind, cfg.shrinkMs ?? 20_000)
             : undefined;
         engine.recorder = cfg.recorder ?? null;
-        // Not shrunk (out of time, or the case diverges only after the ones before it in its batch): show it as it must be replayed.
-        const shown = shrunk ?? { case: v.reproducer ?? v.case, verdict: v };
-        const replay = `aiospec run${runFlags(meta)} --suite ${suite} --seed=${cfg.seed} --path=${path}   # or: ${replayCase(shown.case, meta)}`;
-        divergences.push(divergenceReport(v, shown.verdict, shown.case, replay, alike(run, v)));
-      }
+        const shown = shrunk ?? { case: v.shown ?? v.case, verdict: v };
+        // --path regenerates the case alone; a divergence that needs its batch's setups replays only as a case.
+        const replay = alonePrinted
+          ? `aiospec run${runFlags(meta)} --suite ${suite} --seed=${cfg.seed} --path=${path}   # or: ${replayCase(shown.case, meta)}`
+          : replayCase(shown.case, meta);
+        tally.report(v, divergenceReport(v, shown.verdict, shown.case, replay, 1));
+      };
+      if (cfg.path !== undefined) await runChunk(replayAt(arb, cfg.seed, cfg.path), 0);
+      else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk);
     }
-    return summarize(meta, h, verdicts, divergences, Date.now() - started);
+    return tally.summary(Date.now() - started);
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * Generate `n` cases for a seed, exactly as fc.sample would (the same stream
+ * fast-check's --path replays and shrinking regenerate), `size` at a time,
+ * handing each chunk to `run` before generating the next.
+ */
+async function inChunks(
+  arb: fc.Arbitrary<Case>,
+  n: number,
+  seed: number,
+  size: number,
+  run: (cases: readonly Case[], first: number) => Promise<void>,
+): Promise<void> {
+  if (n <= 0) return;
+  let chunk: Case[] = [];
+  let first = 0;
+  const flush = async () => {
+    const cases = chunk;
+    chunk = [];
+    await run(cases, first);
+    first += cases.length;
+  };
+  const r = await fc.check(
+    fc.asyncProperty(arb, async (c) => {
+      chunk.push(c);
+      if (chunk.length >= size) await flush();
+      return true;
+    }),
+    { numRuns: n, seed },
+  );
+  if (r.failed)
+    throw r.errorInstance instanceof Error ? r.errorInstance : new Error(String(r.errorInstance));
+  if (chunk.length > 0) await flush();
 }
 
 /** The generated case at a fast-check path (its first number: the run index) for a seed. */

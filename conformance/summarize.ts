@@ -1,11 +1,17 @@
-/** From verdicts to a RunSummary: counts per suite, rule coverage, one divergence report per kind. */
+/**
+ * From verdicts to a RunSummary: counts per suite, rule coverage, one
+ * divergence report per kind. A Tally takes verdicts as they are settled, a
+ * chunk at a time, and keeps only what the summary needs, so that a run of
+ * millions of cases holds counts in memory, not cases.
+ */
 import { PROFILES, type ProfileName } from '../model/index.js';
 import type { HostInfo } from '../real/protocol.js';
 import { type Case, caseToString, describeCase } from './cases.js';
-import { ruleCoverage } from './engine/coverage.js';
+import { countRuleHits, ruleCoverage } from './engine/coverage.js';
 import { signature } from './engine/execute.js';
+import { ResultStore } from './engine/result-store.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
-import type { CaseVerdict, Suite } from './engine/verdict.js';
+import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
 
 export const SUITES: readonly Suite[] = ['table', 'props', 'stateful'];
 
@@ -30,8 +36,9 @@ export function runFlags(meta: SummaryMeta): string {
 export function firstOfEachKind(verdicts: readonly CaseVerdict[]): CaseVerdict[] {
   const seen = new Set<string>();
   return verdicts.filter((v) => {
-    if (v.status !== 'diverge' || seen.has(signature(v))) return false;
-    seen.add(signature(v));
+    const key = `${v.suite}:${signature(v)}`;
+    if (v.status !== 'diverge' || seen.has(key)) return false;
+    seen.add(key);
     return true;
   });
 }
@@ -70,32 +77,124 @@ export function divergenceReport(
   };
 }
 
-export function summarize(
-  meta: SummaryMeta,
-  host: HostInfo,
-  verdicts: CaseVerdict[],
-  divergences: DivergenceReport[],
-  wallMs: number,
-): RunSummary {
-  const count = (vs: CaseVerdict[], s: CaseVerdict['status']) =>
-    vs.filter((v) => v.status === s).length;
-  const suites: Record<
+type Counts = {
+  cases: number;
+  passed: number;
+  diverged: number;
+  inconclusive: number;
+  skipped: number;
+};
+
+const COUNTED: Record<Status, keyof Counts> = {
+  pass: 'passed',
+  diverge: 'diverged',
+  inconclusive: 'inconclusive',
+  skip: 'skipped',
+};
+
+const zero = (): Counts => ({ cases: 0, passed: 0, diverged: 0, inconclusive: 0, skipped: 0 });
+
+/** What a run has concluded so far; verdicts go in as they are settled and are not kept. */
+export class Tally {
+  private readonly suites = new Map<Suite, Counts>();
+  private readonly total = zero();
+  private readonly hits = new Map<string, number>();
+  /** Divergences per kind (suite and signature): how many, and the report once it is made. */
+  private readonly kinds = new Map<
     string,
-    { cases: number; passed: number; diverged: number; inconclusive: number; skipped: number }
-  > = {};
-  for (const suite of SUITES) {
-    const vs = verdicts.filter((v) => v.suite === suite);
-    if (vs.length === 0) continue;
-    suites[suite] = {
-      cases: vs.length,
-      passed: count(vs, 'pass'),
-      diverged: count(vs, 'diverge'),
-      inconclusive: count(vs, 'inconclusive'),
-      skipped: count(vs, 'skip'),
+    { count: number; report?: Omit<DivergenceReport, 'count'> }
+  >();
+  readonly results: ResultStore | null;
+
+  constructor(
+    private readonly meta: SummaryMeta,
+    private readonly host: HostInfo,
+    opts: { keepResults: boolean } = { keepResults: true },
+  ) {
+    this.results = opts.keepResults ? new ResultStore() : null;
+  }
+
+  /**
+   * Count settled verdicts; returns the first divergence of each kind not seen
+   * before (for the caller to shrink and report with `report`).
+   */
+  add(verdicts: readonly CaseVerdict[]): CaseVerdict[] {
+    countRuleHits(verdicts, this.hits);
+    const fresh: CaseVerdict[] = [];
+    for (const v of verdicts) {
+      const counts = this.suites.get(v.suite) ?? zero();
+      this.suites.set(v.suite, counts);
+      for (const c of [counts, this.total]) {
+        c.cases++;
+        c[COUNTED[v.status]]++;
+      }
+      this.results?.add(caseResult(v));
+      if (v.status !== 'diverge') continue;
+      const key = `${v.suite}:${signature(v)}`;
+      const kind = this.kinds.get(key);
+      if (kind) kind.count++;
+      else {
+        this.kinds.set(key, { count: 1 });
+        fresh.push(v);
+      }
+    }
+    return fresh;
+  }
+
+  /** The report that stands for `found`'s kind (its count is filled in at the end). */
+  report(found: CaseVerdict, r: DivergenceReport): void {
+    const kind = this.kinds.get(`${found.suite}:${signature(found)}`);
+    if (kind) {
+      const { count: _count, ...rest } = r;
+      kind.report = rest;
+    }
+  }
+
+  summary(wallMs: number): RunSummary {
+    const coverage = ruleCoverage(
+      PROFILES[this.meta.profile],
+      this.hits,
+      this.host,
+      this.meta.faultInjection,
+    );
+    const suites: Partial<Record<Suite, Counts>> = {};
+    for (const suite of SUITES) {
+      const c = this.suites.get(suite);
+      if (c) suites[suite] = { ...c };
+    }
+    const divergences = [...this.kinds.values()].flatMap((k) =>
+      k.report ? [{ ...k.report, count: k.count }] : [],
+    );
+    return {
+      tool: 'aiospec',
+      target: this.meta.target,
+      profile: this.meta.profile,
+      seed: this.meta.seed,
+      kernel: {
+        release: this.host.release,
+        machine: this.host.machine,
+        gvisor: this.host.gvisor,
+      },
+      environment: {
+        possibleCpus: this.host.possibleCpus,
+        pageSize: this.host.pageSize,
+        aioMaxNr: this.host.aioMaxNr,
+        aioNrAtStart: this.host.aioNr,
+      },
+      suites,
+      ...this.total,
+      rulesCovered: coverage.filter((c) => c.hits > 0).length,
+      rulesTotal: coverage.length,
+      coverage,
+      divergences,
+      wallMs,
+      results: this.results ?? [],
     };
   }
-  const coverage = ruleCoverage(PROFILES[meta.profile], verdicts, host, meta.faultInjection);
-  const results: CaseResult[] = verdicts.map((v) => ({
+}
+
+function caseResult(v: CaseVerdict): CaseResult {
+  return {
     suite: v.suite,
     index: v.index,
     name: v.case.name ?? describeCase(v.case),
@@ -106,30 +205,22 @@ export function summarize(
         v.steps.map((s) => s.rule).filter((r): r is NonNullable<typeof r> => r !== undefined),
       ),
     ],
-  }));
-  return {
-    tool: 'aiospec',
-    target: meta.target,
-    profile: meta.profile,
-    seed: meta.seed,
-    kernel: { release: host.release, machine: host.machine, gvisor: host.gvisor },
-    environment: {
-      possibleCpus: host.possibleCpus,
-      pageSize: host.pageSize,
-      aioMaxNr: host.aioMaxNr,
-      aioNrAtStart: host.aioNr,
-    },
-    suites,
-    cases: verdicts.length,
-    passed: count(verdicts, 'pass'),
-    diverged: count(verdicts, 'diverge'),
-    inconclusive: count(verdicts, 'inconclusive'),
-    skipped: count(verdicts, 'skip'),
-    rulesCovered: coverage.filter((c) => c.hits > 0).length,
-    rulesTotal: coverage.length,
-    coverage,
-    divergences,
-    wallMs,
-    results,
   };
+}
+
+/** A summary of verdicts all in hand (a replay), with the divergence reports already made. */
+export function summarize(
+  meta: SummaryMeta,
+  host: HostInfo,
+  verdicts: readonly CaseVerdict[],
+  divergences: readonly DivergenceReport[],
+  wallMs: number,
+): RunSummary {
+  const tally = new Tally(meta, host);
+  tally.add(verdicts);
+  for (const d of divergences) {
+    const found = verdicts.find((v) => v.suite === d.suite && v.index === d.index);
+    if (found) tally.report(found, d);
+  }
+  return tally.summary(wallMs);
 }

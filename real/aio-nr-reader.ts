@@ -1,6 +1,6 @@
 /**
- * Reads /proc/sys/fs/aio-nr with one pread(2) on a file descriptor kept open
- * (about 1.5 us), into memory this process owns.
+ * Reads a /proc/sys/fs counter (aio-nr, aio-max-nr) with one pread(2) on a file
+ * descriptor kept open (about 1.5 us), into memory this process owns.
  */
 import type { Libc } from './libc.js';
 import { O_CLOEXEC, O_RDONLY } from './libc.js';
@@ -12,15 +12,16 @@ export class AioNrReader {
     private readonly c: Libc,
     private readonly buf: bigint,
     private readonly bytes: Uint8Array,
+    path: '/proc/sys/fs/aio-nr' | '/proc/sys/fs/aio-max-nr' = '/proc/sys/fs/aio-nr',
   ) {
-    this.fd = c.open('/proc/sys/fs/aio-nr', O_RDONLY | O_CLOEXEC);
+    this.fd = c.open(path, O_RDONLY | O_CLOEXEC);
   }
 
   get available(): boolean {
     return this.fd >= 0;
   }
 
-  /** aio-nr now, or null where the kernel has none. */
+  /** The counter now, or null where the kernel has none. */
   read(): bigint | null {
     if (this.fd < 0) return null;
     const n = this.c.pread(this.fd, this.buf, 32, 0);

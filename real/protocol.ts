@@ -78,7 +78,13 @@ export interface DestroyResult {
   readonly ret: number | null;
   readonly errno: number;
   readonly token?: number;
-  /** Whether the ref's context was destroyed according to what the worker saw (ring gone). */
+  /**
+   * The live context whose ring started at the handle when the call was made:
+   * the one a successful io_destroy destroys (for a stale handle whose address
+   * a newer ring took, the newer one). Absent: no context of ours was there.
+   */
+  readonly ref?: number;
+  /** Whether that context was destroyed, by the worker's own evidence (the call returned 0, or its ring is gone). */
   readonly ringGone: boolean;
   /** For a scratch target: whether the call unmapped our page (gVisor does). */
   readonly scratchUnmapped?: boolean;
@@ -175,6 +181,12 @@ export type Reply =
   | {
       readonly type: 'batch';
       readonly id: number;
+      /**
+       * /proc/sys/fs/aio-max-nr when the batch started and when it ended (null
+       * where the kernel has none): the limit every io_setup of the batch was
+       * checked against, and whether someone changed it meanwhile.
+       */
+      readonly aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null };
       /** What changing the fillers did: fillers released, then fillers made. */
       readonly fill?: { readonly released: ReleaseResult | null; readonly made: FillResult | null };
       readonly cases: readonly { readonly id: number; readonly results: readonly StepResult[] }[];

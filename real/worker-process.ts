@@ -42,6 +42,8 @@ export type CaseOutcome =
 
 export interface BatchOutcome {
   readonly cases: readonly CaseOutcome[];
+  /** aio-max-nr at the batch's start and end (absent when the batch did not run). */
+  readonly aioMaxNr?: { readonly before: U64 | null; readonly after: U64 | null };
   readonly fill?: { readonly released: ReleaseResult | null; readonly made: FillResult | null };
   readonly released?: ReleaseResult;
   readonly completions: readonly Completion[];
@@ -224,6 +226,7 @@ export abstract class WorkerHandle {
     if (reply?.type === 'batch') {
       return {
         cases: reply.cases.map((c) => ({ id: c.id, status: 'ok', results: c.results })),
+        aioMaxNr: reply.aioMaxNr,
         ...(reply.fill ? { fill: reply.fill } : {}),
         ...(reply.released ? { released: reply.released } : {}),
         completions: reply.completions,

@@ -4,6 +4,8 @@ import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
 import { type Case, parseCase } from '../cases.js';
+import { WorkerStartError } from '../engine/execute.js';
+import type { ModelRules } from '../engine/mirror.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import { humanReport, progressLine, REPORTERS, type ReporterName } from '../report/index.js';
@@ -164,7 +166,7 @@ async function execute(
         ? await runConformance(full)
         : await withAioMaxNr(maxNr, true, () => runConformance(full));
   } catch (e) {
-    if (e instanceof RealUnavailable || e instanceof SysctlRefused)
+    if (e instanceof RealUnavailable || e instanceof SysctlRefused || e instanceof WorkerStartError)
       throw new EnvironmentError(e.message);
     throw e;
   } finally {
@@ -182,7 +184,15 @@ async function execute(
   return { out: text, code };
 }
 
-export async function runCommand(argv: readonly string[]): Promise<{ out: string; code: number }> {
+/**
+ * `aiospec run ARGV`. `internal.rules` replaces model rules: tests use it to
+ * run a printed replay command exactly as printed, against a deliberately
+ * broken model.
+ */
+export async function runCommand(
+  argv: readonly string[],
+  internal: { readonly rules?: ModelRules } = {},
+): Promise<{ out: string; code: number }> {
   const parsed = parseFlags(argv, {
     ...COMMON,
     path: { type: 'string' },
@@ -212,7 +222,13 @@ export async function runCommand(argv: readonly string[]): Promise<{ out: string
     ...(only ? { only } : {}),
     ...(path !== undefined ? { path } : {}),
   };
-  return execute(config, () => launchOf(c.target), c.reporter, s('out'), maxNr);
+  return execute(
+    { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
+    () => launchOf(c.target),
+    c.reporter,
+    s('out'),
+    maxNr,
+  );
 }
 
 export async function recordCommand(

@@ -25,15 +25,18 @@ function unreachableHere(id: string, host: HostInfo, faultInjection: boolean): s
   return null;
 }
 
+/** Count, per rule, the compared steps it decided (into `hits`). */
+export function countRuleHits(verdicts: readonly CaseVerdict[], hits: Map<string, number>): void {
+  for (const v of verdicts)
+    for (const s of v.steps) if (s.rule) hits.set(s.rule, (hits.get(s.rule) ?? 0) + 1);
+}
+
 export function ruleCoverage(
   profile: Profile,
-  verdicts: readonly CaseVerdict[],
+  hits: ReadonlyMap<string, number>,
   host: HostInfo,
   faultInjection: boolean,
 ): RuleCoverage[] {
-  const hits = new Map<string, number>();
-  for (const v of verdicts)
-    for (const s of v.steps) if (s.rule) hits.set(s.rule, (hits.get(s.rule) ?? 0) + 1);
   return [...profile.setupRules, ...profile.destroyRules].map((id) => {
     const n = hits.get(id) ?? 0;
     if (n > 0) return { id, hits: n };

@@ -1,16 +1,22 @@
 /**
- * Runs cases on real workers and has them judged against the model.
+ * Runs cases on real workers, has them judged against the model, and settles
+ * every case that differs with re-runs of its own (confirm.ts decides).
  *
  * A long-lived worker runs the cases in batches, two in flight: the worker runs
  * one while this process judges the other. The contexts a batch's cases make
  * stay until the batch ends and are then released in bulk (io_destroy on the
- * thread pool, done once aio-nr has them back): one by one, each would cost a
- * thread hand-off and a wait. The model follows the real state throughout, and
- * a divergent case is reported with the setups before it in its batch, so that
- * it replays alone in the same state. Filler contexts that set aio-nr's
- * headroom stay across the batches that want the same headroom. Sandboxed
- * cases (seccomp) and cases needing a process that never made a context get
- * workers of their own, and run alone, releasing their contexts when they end.
+ * thread pool, done once their rings are gone): one by one, each would cost a
+ * thread hand-off and a wait. The model follows the real state throughout.
+ * Cases meant to be read alone (table rows, stateful sequences, every re-run)
+ * release their contexts as they end. Filler contexts that set aio-nr's
+ * headroom stay across the batches that want the same headroom; they are
+ * preparation, never cases. Sandboxed cases (seccomp) and cases needing a
+ * process that never made a context get workers of their own.
+ *
+ * A worker that dies (killed by anyone, at any moment) or hangs is replaced;
+ * the cases it had not finished run again one by one, and the one it died on
+ * ends inconclusive with the reason. A worker that cannot be started leaves
+ * its cases skipped with the reason. Neither is ever a divergence.
  */
 import {
   type Environment,
@@ -33,11 +39,12 @@ import {
   WorkerProcess,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
+import { type Attempt, type Decision, decide } from './confirm.js';
 import { hostEnvironment } from './host-env.js';
 import { Judge } from './judge.js';
 import type { ModelRules } from './mirror.js';
 import type { Recorder } from './recorder.js';
-import type { CaseVerdict, Suite } from './verdict.js';
+import { type CaseVerdict, newVerdict, type Suite } from './verdict.js';
 
 export interface EngineOptions {
   readonly profile: ProfileName;
@@ -49,11 +56,13 @@ export interface EngineOptions {
 }
 
 export interface RunOptions {
-  /** Each case releases its contexts when it ends (the table: rows meant to be read alone). */
+  /** Each case releases its contexts when it ends (table rows and sequences: meant to be read alone). */
   readonly alone?: boolean;
   /** Cases per worker batch (default 256). */
   readonly batchSize?: number;
-  /** Called after each batch with the number of cases done. */
+  /** The index in its suite of the first case given (a chunk of a larger run). */
+  readonly firstIndex?: number;
+  /** Called after each batch of first runs with the number of cases done. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,23 +73,59 @@ interface Slot {
   readonly seccomp: ErrnoName | undefined;
   /** The headroom asked of the worker's fillers (null: no fillers). */
   fill: bigint | null;
+  /** Why this kind of worker can no longer be started (its cases are skipped), or null. */
+  broken: string | null;
 }
+
+/** A case being settled: its runs so far and the forms it can be re-run in. */
+interface Tracking {
+  readonly v: CaseVerdict;
+  first: Attempt | null;
+  readonly reruns: Attempt[];
+  /** Why it could not run at all (skipped), or null. */
+  skipped: string | null;
+  settled: boolean;
+}
+
+/** One run to make: a case in one of its forms. */
+interface Job {
+  readonly t: Tracking;
+  readonly case: Case;
+  readonly candidate: number;
+  readonly rerun: boolean;
+}
+
+/** No worker could be started here: nothing can run (an environment problem, not a verdict). */
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+}
+
+/** Tries to start a worker before its cases are given up as skipped. */
+const START_TRIES = 5;
 
 export class Engine {
   private main!: Slot;
   private readonly sandboxes = new Map<ErrnoName, Slot>();
+  /** Sandboxes no worker could be started for, and why. */
+  private readonly brokenSandboxes = new Map<ErrnoName, string>();
   private freshCount = 0;
   host!: HostInfo;
-  env!: Environment;
   /** Where observations go as they come (a trace writer); null: nowhere. */
   recorder: Recorder | null = null;
 
   constructor(readonly options: EngineOptions) {}
 
   async start(): Promise<void> {
-    this.main = await this.slot('main');
-    this.host = this.main.worker.host;
-    this.env = this.main.judge.mirror.env;
+    // The main worker must start (a few tries: it may be killed as it starts); without it nothing can run.
+    const main = await this.trySlot('main');
+    if (typeof main === 'string') throw new WorkerStartError(main);
+    this.main = main;
+    this.host = main.worker.host;
+  }
+
+  /** The model environment the main worker's kernel presents. */
+  get env(): Environment {
+    return this.main.judge.mirror.env;
   }
 
   private async slot(key: string, seccomp?: ErrnoName): Promise<Slot> {
@@ -97,7 +142,21 @@ export class Engine {
       judge: new Judge(hostEnvironment(worker.host, this.options.profile, sec), this.options.rules),
       seccomp,
       fill: null,
+      broken: null,
     };
+  }
+
+  /** A slot for a new worker, or the reason none could be started. */
+  private async trySlot(key: string, seccomp?: ErrnoName): Promise<Slot | string> {
+    let why = '';
+    for (let i = 0; i < START_TRIES; i++) {
+      try {
+        return await this.slot(key, seccomp);
+      } catch (e) {
+        why = (e as Error).message;
+      }
+    }
+    return why;
   }
 
   async close(): Promise<void> {
@@ -105,151 +164,194 @@ export class Engine {
     await this.main?.worker.close();
   }
 
-  /** Run cases and judge them; verdicts come back in the order given. */
+  /** Run cases and settle every one; verdicts come back in the order given. */
   async run(suite: Suite, cases: readonly Case[], opts: RunOptions = {}): Promise<CaseVerdict[]> {
-    const verdicts = cases.map(
-      (c, index): CaseVerdict => ({
-        suite,
-        index,
-        case: c,
-        status: 'pass',
-        steps: [],
-        moved: false,
-        attempts: 0,
+    const tracks = cases.map(
+      (c, index): Tracking => ({
+        v: newVerdict(suite, (opts.firstIndex ?? 0) + index, c),
+        first: null,
+        reruns: [],
+        skipped: null,
+        settled: false,
       }),
     );
+    const jobs = tracks.map((t): Job => ({ t, case: t.v.case, candidate: 0, rerun: false }));
+    await this.execute(jobs, opts.alone ?? false, opts);
+    await this.settle(tracks);
+    return tracks.map((t) => t.v);
+  }
+
+  /** Re-run, alone, every case whose runs so far leave it unsettled, until none is. */
+  private async settle(tracks: readonly Tracking[]): Promise<void> {
+    await this.collectPending();
+    for (;;) {
+      const jobs: Job[] = [];
+      for (const t of tracks) {
+        if (t.settled) continue;
+        if (t.first === null) {
+          finish(t, {
+            status: 'skip',
+            reason: t.skipped ?? 'the case never ran',
+          });
+          continue;
+        }
+        const forms = candidates(t.v);
+        const d = decide({ first: t.first, reruns: t.reruns, candidates: forms.length });
+        if (d.kind === 'rerun')
+          jobs.push({ t, case: forms[d.candidate]!, candidate: d.candidate, rerun: true });
+        else settleWith(t, d, forms);
+      }
+      if (jobs.length === 0) return;
+      await this.execute(jobs, true);
+      await this.collectPending();
+    }
+  }
+
+  /** Make these runs: ordinary cases in batches on the main worker, the others in workers of their own. */
+  private async execute(
+    jobs: readonly Job[],
+    alone: boolean,
+    opts: RunOptions = {},
+  ): Promise<void> {
     const ordinary = executionOrder(
-      verdicts.filter((v) => !v.case.seccomp && !v.case.freshProcess),
-      (v) => v.case,
+      jobs.filter((j) => !j.case.seccomp && !j.case.freshProcess),
+      (j) => j.case,
     );
-    const batches = groupBy(ordinary, (v) => v.case.headroom ?? null).flatMap((g) =>
+    const batches = groupBy(ordinary, (j) => j.case.headroom ?? null).flatMap((g) =>
       chunk(g, opts.batchSize ?? 256),
     );
-    const extra: CaseVerdict[] = [];
     let done = 0;
-    let previous: { batch: CaseVerdict[]; outcome: Promise<BatchOutcome> } | null = null;
+    const total = jobs.length;
+    let previous: { batch: Job[]; outcome: Promise<BatchOutcome> } | null = null;
     for (const batch of [...batches, null]) {
-      const outcome = batch ? this.send(this.main, batch, opts.alone ?? false) : null;
+      const outcome = batch ? this.send(this.main, batch, alone) : null;
       if (previous) {
-        await this.absorb(this.main, previous.batch, await previous.outcome, extra, false);
+        await this.absorb(this.main, previous.batch, await previous.outcome, alone);
         done += previous.batch.length;
-        opts.onProgress?.(done, verdicts.length);
+        opts.onProgress?.(done, total);
       }
       previous = batch && outcome ? { batch, outcome } : null;
     }
-    if (this.main.fill !== null)
-      await this.absorb(this.main, [], await this.send(this.main, [], true, null), extra, false);
-    for (const v of verdicts.filter((v) => v.case.seccomp || v.case.freshProcess)) {
-      await this.runAlone(v, false);
-      opts.onProgress?.(++done, verdicts.length);
+    if (this.main.fill !== null && this.main.broken === null)
+      await this.absorb(this.main, [], await this.send(this.main, [], true, null), true);
+    for (const j of jobs.filter((x) => x.case.seccomp || x.case.freshProcess)) {
+      await this.runAlone(j);
+      opts.onProgress?.(++done, total);
     }
-    await this.collectPending();
-    await this.confirm(verdicts);
-    return [...verdicts, ...extra.map((v, i) => ({ ...v, index: verdicts.length + i }))];
   }
 
   /** Run one case by itself, in the kind of worker it needs. */
-  async runAlone(v: CaseVerdict, rerun: boolean): Promise<void> {
-    if (v.case.freshProcess) {
-      const s = await this.slot(`fresh:${this.freshCount++}`, v.case.seccomp);
+  private async runAlone(j: Job): Promise<void> {
+    if (j.case.freshProcess) {
+      const s = await this.trySlot(`fresh:${this.freshCount++}`, j.case.seccomp);
+      if (typeof s === 'string') {
+        j.t.skipped ??= noWorker(s);
+        return;
+      }
       try {
-        await this.absorb(s, [v], await this.send(s, [v], true), [], rerun);
+        await this.absorb(s, [j], await this.send(s, [j], true), true);
       } finally {
         await s.worker.close();
       }
       return;
     }
-    const s = await this.slotFor(v.case.seccomp);
-    await this.absorb(s, [v], await this.send(s, [v], true), [], rerun);
-  }
-
-  private async slotFor(seccomp: ErrnoName | undefined): Promise<Slot> {
-    if (!seccomp) return this.main;
-    let s = this.sandboxes.get(seccomp);
-    if (!s?.worker.alive) {
-      s = await this.slot(`seccomp:${seccomp}`, seccomp);
-      this.sandboxes.set(seccomp, s);
+    const s = await this.slotFor(j.case.seccomp);
+    if (typeof s === 'string') {
+      j.t.skipped ??= noWorker(s);
+      return;
     }
-    return s;
+    await this.absorb(s, [j], await this.send(s, [j], true), true);
   }
 
-  /**
-   * Re-run divergences alone before believing them: once, or up to three times
-   * when aio-nr moved under the case (another process using AIO). Divergences
-   * alike (same signature) stand or fall together: re-running one in a
-   * thousand is enough to confirm the rest, and a few that all fail to
-   * reproduce make the kind inconclusive.
-   */
-  private async confirm(verdicts: CaseVerdict[]): Promise<void> {
-    await confirmKinds(verdicts, async (v) => {
-      const again: CaseVerdict = {
-        suite: v.suite,
-        index: v.index,
-        case: v.reproducer ?? v.case,
-        status: 'pass',
-        steps: [],
-        moved: false,
-        attempts: 0,
-      };
-      await this.runAlone(again, true);
-      await this.collectPending();
-      return again;
-    });
+  /** The worker for a seccomp sandbox (started on first use), or why none can be started. */
+  private async slotFor(seccomp: ErrnoName | undefined): Promise<Slot | string> {
+    if (!seccomp) return this.main;
+    const broken = this.brokenSandboxes.get(seccomp);
+    if (broken !== undefined) return broken;
+    const s = this.sandboxes.get(seccomp);
+    if (s) return s;
+    const made = await this.trySlot(`seccomp:${seccomp}`, seccomp);
+    if (typeof made === 'string') this.brokenSandboxes.set(seccomp, made);
+    else this.sandboxes.set(seccomp, made);
+    return made;
   }
 
   /**
    * Send a batch to the worker; the fillers change first if the batch wants
-   * another headroom. `alone`: each case releases its contexts as it ends
-   * (re-runs, sandboxes); otherwise the batch's contexts go together at its end.
+   * another headroom. `alone`: each case releases its contexts as it ends;
+   * otherwise the batch's contexts go together at its end.
    */
   private send(
     s: Slot,
-    batch: CaseVerdict[],
-    alone = false,
+    batch: readonly Job[],
+    alone: boolean,
     headroom: bigint | null = batch[0]?.case.headroom ?? null,
   ): Promise<BatchOutcome> {
+    if (s.broken !== null)
+      return Promise.resolve({
+        cases: batch.map((_, id) => ({ id, status: 'not-run' as const })),
+        completions: [],
+      });
     const fill = headroom === s.fill ? {} : { fill: headroom === null ? null : u64Text(headroom) };
     s.fill = headroom;
-    const cases: RealCase[] = batch.map((v, i) => ({
+    const cases: RealCase[] = batch.map((j, i) => ({
       id: i,
-      steps: v.case.steps.map(realStep),
+      steps: j.case.steps.map(realStep),
       release: alone,
     }));
     const timeout = this.options.batchTimeoutMs ?? 60_000 + 50 * cases.length;
     return s.worker.run(cases, timeout, { ...fill, releaseAfter: !alone });
   }
 
-  /** Have a batch's outcome judged (and recorded); a worker that died is replaced, its unrun cases run one by one. */
+  /** Have a batch's outcome judged (and recorded); a worker that died is replaced, its unfinished cases run one by one. */
   private async absorb(
     s: Slot,
-    batch: CaseVerdict[],
+    batch: readonly Job[],
     out: BatchOutcome,
-    extra: CaseVerdict[],
-    rerun: boolean,
+    alone: boolean,
   ): Promise<void> {
-    const headroom = batch[0]?.case.headroom ?? null;
+    if (out.aioMaxNr) this.recorder?.batch(s.key, out.aioMaxNr);
+    s.judge.batch(out.aioMaxNr);
     if (out.fill) {
       this.recorder?.fill(s.key, out.fill);
-      s.judge.fill(out.fill, headroom, batch[0]?.suite ?? 'props', extra);
+      s.judge.fill(out.fill);
     }
-    const reports = out.cases.map(({ id: _id, ...report }) => report);
-    reports.forEach((report, i) => {
-      const v = batch[i]!;
-      this.recorder?.case(s.key, { suite: v.suite, index: v.index, rerun, case: v.case, report });
+    // In a batch that keeps its contexts to the end, a case runs after the setups before it.
+    const prefix: Step[] | null = alone ? null : [];
+    const unfinished: Job[] = [];
+    out.cases.forEach(({ id: _id, ...report }, i) => {
+      const j = batch[i]!;
+      this.recorder?.case(s.key, {
+        suite: j.t.v.suite,
+        index: j.t.v.index,
+        rerun: j.rerun,
+        candidate: j.candidate,
+        case: j.case,
+        report,
+      });
+      const judged = s.judge.run(j.case, report, j.candidate, prefix);
+      if (judged === null) unfinished.push(j);
+      else {
+        if (judged.reproducer && !j.rerun) j.t.v.reproducer = judged.reproducer;
+        if (j.rerun) j.t.reruns.push(judged.attempt);
+        else j.t.first = judged.attempt;
+      }
     });
-    s.judge.cases(batch, reports, headroom);
     if (out.released) {
       this.recorder?.release(s.key, out.released);
-      s.judge.release(out.released);
+      s.judge.release(out.released, null);
     }
     this.completions(s, out.completions);
-    if (!s.worker.alive) {
-      await this.replaceWorker(s);
-      // One at a time: a crash now names its case.
-      for (const v of batch.filter((x) => x.status === 'skip')) {
-        v.status = 'pass';
-        await this.absorb(s, [v], await this.send(s, [v], true), extra, rerun);
+    if (unfinished.length === 0 && s.worker.alive) return;
+    // The worker died (this batch may come from one that was replaced already): run the rest on a live one.
+    if (!s.worker.alive && s.broken === null) await this.replaceWorker(s);
+    // One at a time: a death now names its case.
+    for (const j of unfinished) {
+      if (s.broken !== null) {
+        j.t.skipped ??= s.broken;
+        continue;
       }
+      await this.absorb(s, [j], await this.send(s, [j], true), true);
     }
   }
 
@@ -262,29 +364,61 @@ export class Engine {
   /** A worker died: start another in its place (its contexts died with it). */
   private async replaceWorker(s: Slot): Promise<void> {
     s.judge.forgetPending();
-    const fresh = await this.slot(s.key, s.seccomp);
+    const fresh = await this.trySlot(s.key, s.seccomp);
+    s.fill = null;
+    if (typeof fresh === 'string') {
+      s.broken = noWorker(fresh);
+      return;
+    }
     s.worker = fresh.worker;
     s.judge = fresh.judge;
-    s.fill = null;
   }
 
   /** Wait for io_destroy calls still running on the workers' threads and judge their return values. */
   async collectPending(): Promise<void> {
     for (const s of [this.main, ...this.sandboxes.values()]) {
       if (!s.judge.waiting) continue;
-      if (s.worker.alive) this.completions(s, await s.worker.drain());
+      if (s.worker.alive) {
+        try {
+          this.completions(s, await s.worker.drain());
+        } catch {
+          // The worker died meanwhile: its pending return values will never come.
+        }
+      }
       s.judge.forgetPending(); // whatever is left belonged to a worker that died
     }
   }
 }
 
-/** How many divergences of one kind are re-run before the kind is called inconclusive. */
-const CONFIRM_TRIES = 3;
+function noWorker(why: string): string {
+  return `no worker could be started (${START_TRIES} tries): ${why}`;
+}
+
+/** The forms a case can be re-run in: alone, then after the setups that preceded it in its batch. */
+function candidates(v: CaseVerdict): Case[] {
+  return v.reproducer ? [v.case, v.reproducer] : [v.case];
+}
+
+function settleWith(t: Tracking, d: Extract<Decision, { kind: 'settled' }>, forms: Case[]): void {
+  t.v.steps = d.shown.steps as CaseVerdict['steps'];
+  t.v.disturbed = d.shown.disturbed;
+  const shown = forms[d.shown.candidate];
+  if (d.status === 'diverge' && shown) t.v.shown = shown;
+  finish(t, d.reason === undefined ? { status: d.status } : { status: d.status, reason: d.reason });
+}
+
+function finish(t: Tracking, r: { status: CaseVerdict['status']; reason?: string }): void {
+  t.v.status = r.status;
+  if (r.reason !== undefined) t.v.reason = r.reason;
+  t.v.attempts = (t.first ? 1 : 0) + t.reruns.length;
+  t.settled = true;
+}
 
 /**
  * What kind of divergence a case shows: at its first differing step, the
  * model's deciding rule, the fields that differ and the errno on each side.
  * (Later steps follow the real state, so the first difference is the cause.)
+ * Used to group divergences in reports, never to settle them.
  */
 export function signature(v: CaseVerdict): string {
   const s = v.steps.find((x) => x.diffs.length > 0);
@@ -292,60 +426,6 @@ export function signature(v: CaseVerdict): string {
   const errno = s.diffs.find((d) => d.field === 'errno');
   const fields = s.diffs.map((d) => d.field.split('.')[0]).filter((f, i, a) => a.indexOf(f) === i);
   return `${s.op}:${s.rule ?? '-'}:${fields.join(',')}${errno ? `:${String(errno.model)}/${String(errno.real)}` : ''}`;
-}
-
-/**
- * Settle divergences with re-runs: kinds (same signature) stand or fall
- * together; `rerun` runs a case again and returns how it went. A replay passes
- * the re-runs its trace recorded.
- */
-export async function confirmKinds(
-  verdicts: readonly CaseVerdict[],
-  rerun: (v: CaseVerdict) => Promise<CaseVerdict | null>,
-): Promise<void> {
-  const kinds = new Map<string, CaseVerdict[]>();
-  for (const v of verdicts)
-    if (v.status === 'diverge') kinds.set(signature(v), [...(kinds.get(signature(v)) ?? []), v]);
-  for (const members of kinds.values()) {
-    let confirmed: CaseVerdict | undefined;
-    let tried = 0;
-    while (!confirmed && tried < Math.min(CONFIRM_TRIES, members.length)) {
-      const v = members[tried++]!;
-      await confirmOne(v, rerun);
-      if (v.status === 'diverge') confirmed = v;
-    }
-    for (const v of members.slice(tried)) {
-      v.status = confirmed ? 'diverge' : 'inconclusive';
-      v.reason = confirmed
-        ? `diverges like ${confirmed.suite} #${confirmed.index}, which diverged again when re-run`
-        : 'diverges like cases that did not reproduce when re-run';
-    }
-  }
-}
-
-async function confirmOne(
-  v: CaseVerdict,
-  rerun: (v: CaseVerdict) => Promise<CaseVerdict | null>,
-): Promise<void> {
-  const firstMoved = v.moved;
-  for (let attempt = 0; attempt < (firstMoved ? 3 : 1); attempt++) {
-    const again = await rerun(v);
-    if (!again) return; // no re-run to be had (a replay whose trace has none): the first run stands
-    v.attempts += again.attempts;
-    if (again.moved) continue;
-    if (again.status === 'diverge') {
-      v.steps = again.steps;
-      v.reason = again.reason ?? 'diverged again when re-run with aio-nr steady';
-      return;
-    }
-    v.status = firstMoved ? 'pass' : 'inconclusive';
-    v.reason = firstMoved
-      ? 'aio-nr moved under the first run (another process); the re-run agreed'
-      : 'diverged once, agreed when re-run: not reproducible';
-    return;
-  }
-  v.status = 'inconclusive';
-  v.reason = 'aio-nr kept moving under the case (another process is using AIO); retried';
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): T[][] {

@@ -3,13 +3,28 @@
  * real state. The live engine feeds it batch outcomes as they come back from a
  * worker; a replay feeds it the same outcomes from a trace. It never talks to
  * a kernel.
+ *
+ * It also watches for other processes. A worker reads aio-nr just before and
+ * just after each of its calls; between two calls of one worker nothing of its
+ * own changes aio-nr, so the value read before a call must equal the value
+ * read after the previous one. When it does not, another process moved the
+ * counter, and the runs on both sides of that gap are marked `disturbed`. The
+ * same goes for aio-max-nr changing during a batch. Whether that matters is
+ * the confirmation policy's call (confirm.ts).
  */
 import type { Environment, U32Read } from '../../model/index.js';
-import type { Completion, FillResult, ReleaseResult, StepResult } from '../../real/protocol.js';
-import type { DestroyTarget, Step } from '../cases.js';
+import type {
+  Completion,
+  FillResult,
+  ReleaseResult,
+  StepResult,
+  U64,
+} from '../../real/protocol.js';
+import type { Case, DestroyTarget, Step } from '../cases.js';
 import { type Difference, errnoLabel } from '../observe.js';
+import type { Attempt } from './confirm.js';
 import { Mirror, type ModelRules } from './mirror.js';
-import type { CaseVerdict, PendingReturn, StepJudgement } from './verdict.js';
+import type { PendingReturn, StepJudgement } from './verdict.js';
 
 /** What a worker reported for one case: its step results, or why it has none. */
 export type CaseReport =
@@ -28,93 +43,101 @@ export interface FillReport {
   readonly made: FillResult | null;
 }
 
+/** A run being judged: an Attempt whose doubts are still being collected. */
+interface OpenAttempt extends Attempt {
+  disturbed: string | null;
+}
+
+/** Why a worker gave no results for a case, as a reason a person can act on. */
+export function failureOf(report: CaseReport): string | null {
+  if (report.status === 'crashed')
+    return `the worker died (${report.signal ?? `exit status ${report.code}`})${report.stderr ? `: ${report.stderr}` : ''}`;
+  if (report.status === 'timeout') return `the worker hung for ${report.afterMs} ms and was killed`;
+  return null;
+}
+
+const signed = (n: bigint) => (n > 0n ? `+${n}` : `${n}`);
+
 export class Judge {
   readonly mirror: Mirror;
   /** io_destroy calls whose return value comes later, by token. */
   private readonly pending = new Map<number, PendingReturn>();
+  /** The last run judged: a gap seen before the next read of aio-nr belongs to it too. */
+  private open: OpenAttempt | null = null;
+  /** Why the runs of the current batch are in doubt as a whole (aio-max-nr changed during it). */
+  private batchDoubt: string | null = null;
 
   constructor(env: Environment, rules?: ModelRules) {
     this.mirror = new Mirror(env, rules);
   }
 
-  /** Judge the fillers a batch made (and released): divergent fillers become cases of their own. */
-  fill(
-    fill: FillReport,
-    headroom: bigint | null,
-    suite: CaseVerdict['suite'],
-    extra: CaseVerdict[],
-  ): void {
-    if (fill.released) this.release(fill.released);
+  /**
+   * A batch starts: aio-max-nr as read at its start and its end. Its calls are
+   * decided with the limit at the start; if the limit changed before the end,
+   * every run of the batch is in doubt.
+   */
+  batch(aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null } | undefined): void {
+    this.batchDoubt = null;
+    if (!aioMaxNr || aioMaxNr.before === null) return;
+    const before = BigInt(aioMaxNr.before);
+    this.mirror.setAioMaxNr(before);
+    if (aioMaxNr.after !== null && BigInt(aioMaxNr.after) !== before)
+      this.batchDoubt = `aio-max-nr changed from ${before} to ${aioMaxNr.after} during the batch`;
+  }
+
+  /** Another process moved aio-nr just before `current` read it: the runs on both sides are in doubt. */
+  private drifted(drift: bigint, where: string, current: OpenAttempt | null): void {
+    if (drift === 0n) return;
+    const note = `aio-nr moved by ${signed(drift)} ${where} (another process)`;
+    if (this.open && this.open !== current) this.open.disturbed ??= note;
+    this.open = null;
+    if (current) current.disturbed ??= note;
+  }
+
+  /** Follow the fillers a batch released and made (preparation, not cases: never judged as such). */
+  fill(fill: FillReport): void {
+    if (fill.released) this.release(fill.released, null);
     for (const f of fill.made?.fillers ?? []) {
       const j = this.mirror.setup(f.nr, 'zero', f.result);
-      if (j.diffs.length === 0) continue;
-      extra.push({
-        suite,
-        index: -1,
-        case: {
-          name: `filler for headroom ${headroom}`,
-          steps: [{ op: 'setup', nr: f.nr, ctx: 'zero' }],
-        },
-        status: 'diverge',
-        steps: [
-          {
-            index: 0,
-            op: 'setup',
-            rule: j.outcome.rule,
-            model: j.model,
-            real: j.real,
-            diffs: [...j.diffs],
-          },
-        ],
-        moved: j.moved,
-        attempts: 1,
-      });
+      this.drifted(j.drift, 'between filler contexts', null);
     }
   }
 
   /**
-   * Judge a batch's cases in order. In a batch that keeps its contexts to the
-   * end, each case gets the setups before it that left contexts as the prefix
-   * of its reproducer.
+   * Judge one run of a case. `prefix`: where the case ran after other cases
+   * of its batch, the setups before it that left contexts (its reproducer's
+   * prefix); collected here for the next case. Returns null for a case the
+   * worker never got to.
    */
-  cases(
-    batch: readonly CaseVerdict[],
-    reports: readonly CaseReport[],
-    headroom: bigint | null,
-  ): void {
-    const prefix: Step[] = [];
-    reports.forEach((c, i) => {
-      const v = batch[i]!;
-      v.attempts += 1;
-      if (c.status === 'ok') {
-        if (prefix.length > 0)
-          v.reproducer = {
-            ...v.case,
-            ...(headroom === null ? {} : { headroom }),
-            steps: [...prefix, ...v.case.steps],
-          };
-        this.judge(v, c.results);
-        v.case.steps.forEach((step, k) => {
-          const r = c.results[k];
-          if (step.op === 'setup' && r?.op === 'setup' && r.ref !== undefined) prefix.push(step);
-        });
-      } else if (c.status === 'not-run') v.status = 'skip';
-      else {
-        v.status = 'diverge';
-        v.reason =
-          c.status === 'crashed'
-            ? `the worker died: ${c.signal ?? `exit ${c.code}`} ${c.stderr}`.trim()
-            : `the worker hung for ${c.afterMs} ms`;
-      }
-    });
+  run(
+    c: Case,
+    report: CaseReport,
+    candidate: number,
+    prefix: Step[] | null = null,
+  ): { attempt: Attempt; reproducer?: Case } | null {
+    if (report.status === 'not-run') return null;
+    const failure = failureOf(report);
+    const attempt: OpenAttempt = { candidate, steps: [], disturbed: this.batchDoubt, failure };
+    if (report.status !== 'ok') return { attempt };
+    const reproducer =
+      prefix && prefix.length > 0 ? { ...c, steps: [...prefix, ...c.steps] } : undefined;
+    this.judgeSteps(c, report.results, attempt);
+    if (prefix)
+      c.steps.forEach((step, k) => {
+        const r = report.results[k];
+        if (step.op === 'setup' && r?.op === 'setup' && r.ref !== undefined) prefix.push(step);
+      });
+    this.open = attempt;
+    return reproducer ? { attempt, reproducer } : { attempt };
   }
 
-  /** The worker released contexts; returns whether aio-nr then differed from the model's count (it moved). */
-  release(r: ReleaseResult): boolean {
-    const after = aioNr(r.aioNrAfter);
+  /** The worker released contexts: follow, and notice aio-nr ending elsewhere than this process explains. */
+  release(r: ReleaseResult, current: OpenAttempt | null): void {
+    const after = r.aioNrAfter === null ? null : BigInt(r.aioNrAfter);
     const expected = this.mirror.expectedAfterRelease(r.refs);
     this.mirror.released(r.refs, after);
-    return after !== null && expected !== null && expected !== after;
+    if (after !== null && expected !== null)
+      this.drifted(after - expected, 'while contexts were released', current);
   }
 
   /** Deferred io_destroy return values arrived: judge them. */
@@ -124,10 +147,7 @@ export class Judge {
       if (!p) continue; // a release's own io_destroy
       this.pending.delete(c.token);
       const real = c.ret === 0 ? null : errnoLabel(c.errno);
-      if (real !== p.expected) {
-        p.verdict.steps[p.step]?.diffs.push({ field: 'errno', model: p.expected, real });
-        p.verdict.status = 'diverge';
-      }
+      if (real !== p.expected) p.step.diffs.push({ field: 'errno', model: p.expected, real });
     }
   }
 
@@ -141,13 +161,12 @@ export class Judge {
   }
 
   /** Compare one case's results with the model, step by step. */
-  private judge(v: CaseVerdict, results: readonly StepResult[]): void {
+  private judgeSteps(c: Case, results: readonly StepResult[], attempt: OpenAttempt): void {
     const m = this.mirror;
     const handles: (bigint | undefined)[] = [];
     const refs: (number | undefined)[] = [];
-    const judged: StepJudgement[] = [];
-    let moved = false;
-    v.case.steps.forEach((step, i) => {
+    const judged = attempt.steps as StepJudgement[];
+    c.steps.forEach((step, i) => {
       const r = results[i];
       handles.push(undefined);
       refs.push(undefined);
@@ -157,9 +176,9 @@ export class Judge {
             ? m.env
             : { ...m.env, asHeadroom: step.asHeadroom + m.state.ringBytes };
         const j = m.setup(step.nr, step.ctx, r, env);
+        this.drifted(j.drift, `before step ${i}`, attempt);
         if (r.handle !== undefined) handles[i] = BigInt(r.handle);
         refs[i] = r.ref;
-        moved ||= j.moved;
         judged.push({
           index: i,
           op: 'setup',
@@ -171,17 +190,18 @@ export class Judge {
       } else if (step.op === 'destroy' && r?.op === 'destroy') {
         const { handle, memory } = modelTarget(step.target, handles, r.handle);
         const j = m.destroy(handle, r, memory);
-        moved ||= j.moved;
-        judged.push({
+        this.drifted(j.drift, `before step ${i}`, attempt);
+        const judgement: StepJudgement = {
           index: i,
           op: 'destroy',
           rule: j.outcome.rule,
           model: j.model,
           real: j.real,
           diffs: [...j.diffs],
-        });
+        };
+        judged.push(judgement);
         if (r.ret === null && r.token !== undefined)
-          this.pending.set(r.token, { verdict: v, step: i, expected: j.model.errno ?? null });
+          this.pending.set(r.token, { step: judgement, expected: j.model.errno ?? null });
       } else if (step.op === 'clobber' && r?.op === 'clobber') {
         const ref = refs[step.setup];
         const written = ref === undefined ? false : m.clobber(ref, step.id);
@@ -202,11 +222,8 @@ export class Judge {
         );
       }
     });
-    const release = results[v.case.steps.length];
-    if (release?.op === 'release' && this.release(release)) moved = true;
-    v.steps = judged;
-    v.moved = moved;
-    v.status = judged.some((j) => j.diffs.length > 0) ? 'diverge' : 'pass';
+    const release = results[c.steps.length];
+    if (release?.op === 'release') this.release(release, attempt);
   }
 }
 
@@ -226,8 +243,4 @@ export function modelTarget(
   if ('unmapped' in t) return { handle: BigInt(realHandle), memory: { readable: false } };
   // Literal addresses in cases are 0 and kernel-half ones: nothing readable.
   return { handle: BigInt(t.address), memory: { readable: false } };
-}
-
-function aioNr(v: number | string | null): bigint | null {
-  return v === null ? null : BigInt(v);
 }

@@ -44,8 +44,12 @@ export interface Judged<O> {
   readonly model: O;
   readonly real: O;
   readonly diffs: readonly Difference[];
-  /** aio-nr before the call was not what this process alone explains: someone else changed it. */
-  readonly moved: boolean;
+  /**
+   * aio-nr before the call minus what this process alone explains (the value
+   * after its previous call): non-zero when another process changed it in
+   * between. 0n where the kernel keeps no aio-nr.
+   */
+  readonly drift: bigint;
 }
 
 /** Rule tables the mirror decides with (the model's own unless replaced). */
@@ -59,27 +63,33 @@ export class Mirror {
   /** Model handle of each worker ref (the real address; the model keeps the kernel's addresses). */
   private readonly refs = new Map<number, bigint>();
 
+  private currentEnv: Environment;
+
   constructor(
-    readonly env: Environment,
+    env: Environment,
     private readonly rules: ModelRules = {},
   ) {
+    this.currentEnv = env;
     this.state = newProcessState(env);
   }
 
-  private unsynced = false;
-
-  /** The next call starts from whatever aio-nr it finds (a worker taken into use after others ran). */
-  resync(): void {
-    this.unsynced = true;
+  /** The environment calls are decided in (aio-max-nr as last read). */
+  get env(): Environment {
+    return this.currentEnv;
   }
 
-  /** Align the model's aio-nr with the kernel's before a call; report whether it had moved. */
-  private sync(before: bigint | null): boolean {
-    if (before === null || this.state.aioNr === null) return false;
-    const moved = !this.unsynced && before !== this.state.aioNr;
-    this.unsynced = false;
+  /** aio-max-nr is a sysctl anyone with root may change: decide later calls with the value read now. */
+  setAioMaxNr(limit: bigint): void {
+    if (limit !== this.currentEnv.aioMaxNr)
+      this.currentEnv = { ...this.currentEnv, aioMaxNr: limit };
+  }
+
+  /** Align the model's aio-nr with the kernel's before a call; how far it had drifted. */
+  private sync(before: bigint | null): bigint {
+    if (before === null || this.state.aioNr === null) return 0n;
+    const drift = before - this.state.aioNr;
     this.state.aioNr = before;
-    return moved;
+    return drift;
   }
 
   predictSetup(nr: number, ctx: CtxKind, env: Environment = this.env): SetupOutcome {
@@ -93,13 +103,13 @@ export class Mirror {
     real: SetupResult,
     env: Environment = this.env,
   ): Judged<SetupObs> & { outcome: SetupOutcome } {
-    const moved = this.sync(parseU64(real.aioNrBefore));
+    const drift = this.sync(parseU64(real.aioNrBefore));
     const outcome = this.predictSetup(nr, ctx, env);
     const model = modelSetupObs(outcome);
     const realObs = realSetupObs(real, ctx, env.pageSize);
     const diffs = diffObs(model, realObs);
     this.follow(outcome, real);
-    return { model, real: realObs, diffs, moved, outcome };
+    return { model, real: realObs, diffs, drift, outcome };
   }
 
   private follow(outcome: SetupOutcome, real: SetupResult): void {
@@ -162,7 +172,7 @@ export class Mirror {
     memory?: U32Read,
   ): Judged<DestroyObs> & { outcome: DestroyOutcome } {
     const before = parseU64(real.aioNrBefore);
-    const moved = this.sync(before);
+    const drift = this.sync(before);
     const outcome = this.predictDestroy(handle, memory);
     const model = modelDestroyObs(outcome, this.state.aioNr);
     const realObs = realDestroyObs(real);
@@ -174,7 +184,7 @@ export class Mirror {
     }
     const after = parseU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
-    return { model, real: realObs, diffs, moved, outcome };
+    return { model, real: realObs, diffs, drift, outcome };
   }
 
   clobber(ref: number, id: number): boolean {

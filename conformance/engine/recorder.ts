@@ -3,7 +3,7 @@
  * worker start and batch outcome to. A trace writer implements it; so could
  * anything else that wants the raw observations.
  */
-import type { Completion, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { Completion, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import type { Case } from '../cases.js';
 import type { CaseReport, FillReport } from './judge.js';
 import type { Suite } from './verdict.js';
@@ -13,6 +13,8 @@ export interface RecordedCase {
   readonly index: number;
   /** Set when this is a re-run of an earlier case, made to confirm a divergence. */
   readonly rerun: boolean;
+  /** Which form of the case ran (0 alone, 1 after the setups before it in its batch). */
+  readonly candidate: number;
   readonly case: Case;
   /** The worker's results, or why there are none (it crashed, hung, never got to the case). */
   readonly report: CaseReport;
@@ -21,6 +23,8 @@ export interface RecordedCase {
 export interface Recorder {
   /** A worker started: the key names it in later events ("main", "seccomp:EPERM", "fresh:3"). */
   worker(key: string, host: HostInfo): void;
+  /** A batch's lines follow: aio-max-nr as the worker read it at the batch's start and end. */
+  batch(key: string, aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null }): void;
   fill(key: string, fill: FillReport): void;
   case(key: string, c: RecordedCase): void;
   release(key: string, released: ReleaseResult): void;

@@ -79,6 +79,9 @@ export interface RunSummary {
   readonly coverage: readonly RuleCoverage[];
   readonly divergences: readonly DivergenceReport[];
   readonly wallMs: number;
-  /** Every case, for the TAP and JUnit reporters. */
-  readonly results: readonly CaseResult[];
+  /**
+   * Every case, for the TAP and JUnit reporters, in the order they were
+   * settled (read it once per use: a large run's results live on disk).
+   */
+  readonly results: Iterable<CaseResult>;
 }

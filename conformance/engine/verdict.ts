@@ -25,21 +25,29 @@ export interface CaseVerdict {
   status: Status;
   /** Why a case was skipped or is inconclusive; how a divergence was confirmed. */
   reason?: string;
+  /** Step by step, the run that shows the verdict (for a divergence: a re-run that confirmed it). */
   steps: StepJudgement[];
-  /** aio-nr moved under the case (another process). */
-  moved: boolean;
-  /** How many times the case ran (retries after a first divergence). */
+  /** Why the aio-nr evidence of that run is in doubt (another process moved aio-nr or aio-max-nr), or null. */
+  disturbed: string | null;
+  /** How many times the case ran (its first run and its re-runs). */
   attempts: number;
   /**
-   * The case as it must be replayed alone to meet the same state: the setups
-   * that left contexts before it in its batch come first. Absent: the case alone.
+   * The case with the setups that left contexts before it in its batch: the
+   * state it first ran in. Absent: it ran alone or first in its batch.
    */
   reproducer?: Case;
+  /** The case as a replay must run it to see the verdict (the form its re-runs confirmed). */
+  shown?: Case;
 }
 
 /** A pending io_destroy return value, checked when it arrives. */
 export interface PendingReturn {
-  readonly verdict: CaseVerdict;
-  readonly step: number;
+  /** The step's judgement, whose differences the return value may add to. */
+  readonly step: StepJudgement;
   readonly expected: ErrnoLabel | null;
+}
+
+/** A fresh verdict for a case about to run. */
+export function newVerdict(suite: Suite, index: number, c: Case): CaseVerdict {
+  return { suite, index, case: c, status: 'pass', steps: [], disturbed: null, attempts: 0 };
 }

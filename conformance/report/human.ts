@@ -66,17 +66,20 @@ const INCONCLUSIVE_SHOWN = 10;
  * Inconclusive cases with their reasons (a worker that died, aio-nr that kept
  * moving): they fail nothing, but the counts alone would not say what to look at.
  */
-function inconclusive(results: readonly CaseResult[], p: Palette): string[] {
-  const all = results.filter((r) => r.status === 'inconclusive');
-  const lines = all
-    .slice(0, INCONCLUSIVE_SHOWN)
-    .flatMap((r) => [
-      p.yellow(`INCONCLUSIVE ${r.suite} #${r.index} ${printable(r.name)}`),
-      `  reason: ${printable(r.reason ?? 'none given')}`,
-    ]);
-  if (all.length > INCONCLUSIVE_SHOWN)
+function inconclusive(s: RunSummary, p: Palette): string[] {
+  const shown: CaseResult[] = [];
+  // The results may live on disk (a large run): read only as far as the cases shown.
+  for (const r of s.results) {
+    if (shown.length === INCONCLUSIVE_SHOWN) break;
+    if (r.status === 'inconclusive') shown.push(r);
+  }
+  const lines = shown.flatMap((r) => [
+    p.yellow(`INCONCLUSIVE ${r.suite} #${r.index} ${printable(r.name)}`),
+    `  reason: ${printable(r.reason ?? 'none given')}`,
+  ]);
+  if (s.inconclusive > shown.length)
     lines.push(
-      `(and ${all.length - INCONCLUSIVE_SHOWN} more inconclusive cases: --reporter tap or junit lists every case)`,
+      `(and ${s.inconclusive - shown.length} more inconclusive cases: --reporter tap or junit lists every case)`,
     );
   return lines;
 }
@@ -96,7 +99,7 @@ export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
     if (c) out.push(`  ${suite.padEnd(width)}  ${countLine(c, p)}`);
   }
   for (const d of s.divergences) out.push('', ...divergence(d, p));
-  const unsure = inconclusive(s.results, p);
+  const unsure = inconclusive(s, p);
   if (unsure.length > 0) out.push('', ...unsure);
 
   out.push('', `rules covered: ${s.rulesCovered} of ${s.rulesTotal}`);

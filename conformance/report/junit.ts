@@ -69,17 +69,29 @@ function testcase(r: CaseResult, d: DivergenceReport | undefined): string {
   }
 }
 
-/** Counts from the <testcase> elements written, so the attributes always agree with them. */
-function counts(results: readonly CaseResult[]) {
+type Counted = {
+  readonly cases: number;
+  readonly diverged: number;
+  readonly inconclusive: number;
+  readonly skipped: number;
+};
+
+/** The attributes' counts, from the same tally the <testcase> elements come from. */
+function counts(c: Counted | undefined) {
   return {
-    tests: results.length,
-    failures: results.filter((r) => r.status === 'diverge').length,
+    tests: c?.cases ?? 0,
+    failures: c?.diverged ?? 0,
     errors: 0,
-    skipped: results.filter((r) => r.status === 'skip' || r.status === 'inconclusive').length,
+    skipped: (c?.skipped ?? 0) + (c?.inconclusive ?? 0),
   };
 }
 
 export function renderJunit(s: RunSummary): string {
+  return [...junitChunks(s)].join('');
+}
+
+/** The XML a piece at a time: a run's results are read once per suite, never all held. */
+export function* junitChunks(s: RunSummary): Generator<string> {
   const byKey = divergenceIndex(s);
   const properties = [
     '    <properties>',
@@ -95,22 +107,22 @@ export function renderJunit(s: RunSummary): string {
     ),
     '    </properties>',
   ];
-  const suites = suitesOf(s).flatMap((suite) => {
-    const results = s.results.filter((r) => r.suite === suite);
+  const total = { name: 'aiospec', ...counts(s), time: seconds(s.wallMs, 3) };
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs(total)}>\n`;
+  for (const suite of suitesOf(s)) {
     // Cases are not timed one by one; the run's wall time is on <testsuites>.
-    return [
-      `  <testsuite${attrs({ name: suite, ...counts(results), time: 0 })}>`,
-      ...properties,
-      ...results.map((r) => testcase(r, byKey.get(`${suite}:${r.index}`))),
-      '  </testsuite>',
-    ];
-  });
-  const total = { name: 'aiospec', ...counts(s.results), time: seconds(s.wallMs, 3) };
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs(total)}>`,
-    ...suites,
-    '</testsuites>',
-    '',
-  ].join('\n');
+    yield `${[`  <testsuite${attrs({ name: suite, ...counts(s.suites[suite]), time: 0 })}>`, ...properties].join('\n')}\n`;
+    let lines: string[] = [];
+    for (const r of s.results) {
+      if (r.suite !== suite) continue;
+      lines.push(testcase(r, byKey.get(`${suite}:${r.index}`)));
+      if (lines.length >= 1024) {
+        yield `${lines.join('\n')}\n`;
+        lines = [];
+      }
+    }
+    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    yield '  </testsuite>\n';
+  }
+  yield '</testsuites>\n';
 }

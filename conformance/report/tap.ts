@@ -77,29 +77,40 @@ function testPoint(n: number, r: CaseResult, d: DivergenceReport | undefined): s
 }
 
 export function renderTap(s: RunSummary): string {
-  const out = [
+  return [...tapChunks(s)].join('');
+}
+
+/** The TAP stream a piece at a time: a run's results are read once per suite, never all held. */
+export function* tapChunks(s: RunSummary): Generator<string> {
+  yield `${[
     'TAP version 14',
     // A comment: nothing in it reads as a directive, so it only has to stay on one line.
     `# aiospec ${printable(s.target)}: kernel ${printable(s.kernel.release)} ${printable(s.kernel.machine)}, profile ${printable(s.profile)}, seed ${s.seed}`,
-  ];
+  ].join('\n')}\n`;
   const byKey = divergenceIndex(s);
   const suites = suitesOf(s);
-  suites.forEach((suite, i) => {
-    const results = s.results.filter((r) => r.suite === suite);
+  for (const [i, suite] of suites.entries()) {
+    const n = s.suites[suite]?.cases ?? 0;
     // The subtest comment names the suite; its correlated test point must repeat that name.
-    out.push(`# Subtest: ${suite}`);
-    const inner = [
-      `1..${results.length}`,
-      ...results.flatMap((r, j) => testPoint(j + 1, r, byKey.get(`${suite}:${r.index}`))),
-    ];
-    out.push(...inner.map((l) => `    ${l}`));
-    const failed =
-      results.some((r) => r.status === 'diverge') || (s.suites[suite]?.diverged ?? 0) > 0;
-    const empty = !failed && results.length === 0;
-    out.push(`${failed ? 'not ok' : 'ok'} ${i + 1} - ${suite}${empty ? ' # SKIP no cases' : ''}`);
-  });
-  out.push(suites.length ? `1..${suites.length}` : '1..0 # no suite ran');
-  out.push(
+    yield `# Subtest: ${suite}\n    1..${n}\n`;
+    let j = 0;
+    let failed = (s.suites[suite]?.diverged ?? 0) > 0;
+    let lines: string[] = [];
+    for (const r of s.results) {
+      if (r.suite !== suite) continue;
+      failed ||= r.status === 'diverge';
+      for (const l of testPoint(++j, r, byKey.get(`${suite}:${r.index}`))) lines.push(`    ${l}`);
+      if (lines.length >= 1024) {
+        yield `${lines.join('\n')}\n`;
+        lines = [];
+      }
+    }
+    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    const empty = !failed && n === 0;
+    yield `${failed ? 'not ok' : 'ok'} ${i + 1} - ${suite}${empty ? ' # SKIP no cases' : ''}\n`;
+  }
+  yield `${[
+    suites.length ? `1..${suites.length}` : '1..0 # no suite ran',
     `# cases ${s.cases}`,
     `# passed ${s.passed}`,
     `# diverged ${s.diverged}`,
@@ -107,6 +118,5 @@ export function renderTap(s: RunSummary): string {
     `# skipped ${s.skipped}`,
     `# rules covered ${s.rulesCovered} of ${s.rulesTotal}`,
     `# wall time ${seconds(s.wallMs, 1)}s`,
-  );
-  return `${out.join('\n')}\n`;
+  ].join('\n')}\n`;
 }

@@ -1,11 +1,14 @@
 /**
- * The trace format, "aiospec-trace" version 1: JSON Lines, one object per
- * line, each with a "t" (type):
+ * The trace format, "aiospec-trace" version 2 (version 1, without batch lines
+ * and candidates, is still read): JSON Lines, one object per line, each with a
+ * "t" (type):
  *
  *   header       first line: format, version, tool, recorded, target, kernel,
  *                environment, profile (the one the target is expected to
  *                conform to), seed, suites
  *   worker       a worker started: its key and the host it detected
+ *   batch        a batch's lines follow (version 2): aio-max-nr as the worker
+ *                read it at the batch's start and end
  *   fill         the fillers a worker released and made before a batch
  *   case         one case: suite, index, rerun, the case, and the worker's
  *                report (status "ok" with the step results, or why not)
@@ -20,7 +23,7 @@
  * (u64.ts). Reading a trace checks every field of every line (line-checks.ts)
  * and the order of the lines (below); an error names the line and the field.
  */
-import type { Completion, FillResult, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { Completion, FillResult, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import { type Case, caseToJson, parseCase } from '../cases.js';
 import type { CaseReport } from '../engine/judge.js';
 import type { Suite } from '../engine/verdict.js';
@@ -59,6 +62,11 @@ export type TraceLine =
   | TraceHeader
   | { readonly t: 'worker'; readonly worker: string; readonly host: HostInfo }
   | {
+      readonly t: 'batch';
+      readonly worker: string;
+      readonly aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null };
+    }
+  | {
       readonly t: 'fill';
       readonly worker: string;
       readonly released: ReleaseResult | null;
@@ -70,6 +78,8 @@ export type TraceLine =
       readonly suite: Suite;
       readonly index: number;
       readonly rerun: boolean;
+      /** For a re-run: which form of the case ran (0 alone, 1 after its batch's setups); version 2. */
+      readonly candidate?: number;
       readonly case: Case;
       readonly report: CaseReport;
     }

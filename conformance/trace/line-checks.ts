@@ -32,7 +32,9 @@ import {
 } from './checks.js';
 
 export const TRACE_FORMAT = 'aiospec-trace';
-export const TRACE_VERSION = 1;
+/** The version written. Version 1 (no batch lines, no candidate) is still read. */
+export const TRACE_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const SUITES: readonly string[] = ['table', 'props', 'stateful'];
 
 const u32 = intIn(0, 0xffff_ffff, 'a u32');
@@ -153,7 +155,10 @@ const workerKey = is(
 export const LINE_CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {
   header: {
     format: oneOf([TRACE_FORMAT], `"${TRACE_FORMAT}": this is not an aiospec trace`),
-    version: oneOf([TRACE_VERSION], `${TRACE_VERSION}, the trace version this aiospec reads`),
+    version: oneOf(
+      READABLE_VERSIONS,
+      `a trace version this aiospec reads (${READABLE_VERSIONS.join(', ')})`,
+    ),
     tool: string,
     recorded: string,
     target: fields({ kind: string }),
@@ -170,12 +175,15 @@ export const LINE_CHECKS: Readonly<Record<string, Readonly<Record<string, Check>
     suites: listOf(oneOf(SUITES)),
   },
   worker: { worker: workerKey, host },
+  batch: { worker: workerKey, aioMaxNr: fields({ before: aioCount, after: aioCount }) },
   fill: { worker: workerKey, released: nullable(release), made: nullable(fill) },
   case: {
     worker: workerKey,
     suite: oneOf(SUITES),
     index: intIn(0, MAX_CASES_PER_SUITE - 1, 'a case index'),
     rerun: boolean,
+    // Which form of the case a re-run ran: 0 alone, 1 after the setups before it in its batch.
+    candidate: optional(intIn(0, 1, 'a candidate form')),
     report: tagged('status', REPORTS),
   },
   release: { worker: workerKey, released: release },

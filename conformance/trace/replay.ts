@@ -1,17 +1,20 @@
 /**
  * Checking a trace against the model, with no kernel involved: every worker
  * line becomes a judge for the environment it detected, and the recorded
- * fillers, cases, releases and late io_destroy return values are judged in the
- * order they happened, exactly as the live engine judged them. Re-runs the
- * trace recorded settle divergences as they did live; nothing is shrunk.
+ * batches, fillers, cases, releases and late io_destroy return values are
+ * judged in the order they happened, exactly as the live engine judged them.
+ * Each case is then settled by the same confirmation policy as a live run,
+ * fed with the re-runs the trace recorded; nothing is shrunk or re-run.
  */
 import type { ErrnoName, ProfileName } from '../../model/index.js';
-import { confirmKinds } from '../engine/execute.js';
+import type { Case, Step } from '../cases.js';
+import { caseToString } from '../cases.js';
+import { type Attempt, decide, trustworthy } from '../engine/confirm.js';
 import { hostEnvironment } from '../engine/host-env.js';
 import { Judge } from '../engine/judge.js';
 import type { ModelRules } from '../engine/mirror.js';
 import type { RunSummary } from '../engine/summary.js';
-import type { CaseVerdict } from '../engine/verdict.js';
+import { type CaseVerdict, newVerdict } from '../engine/verdict.js';
 import {
   alike,
   divergenceReport,
@@ -20,7 +23,6 @@ import {
   type SummaryMeta,
   summarize,
 } from '../summarize.js';
-import { blameOnLine } from './crash-verdict.js';
 import { parseTrace, TraceError, type TraceHeader, type TraceLine } from './format.js';
 import { requireCases } from './nothing-to-judge.js';
 
@@ -35,6 +37,15 @@ function seccompOf(worker: string): ErrnoName | undefined {
   return m ? (m[1] as ErrnoName) : undefined;
 }
 
+/** A recorded case and the runs the trace holds of it. */
+interface Recorded {
+  readonly v: CaseVerdict;
+  first: Attempt | null;
+  readonly reruns: Attempt[];
+  /** The line of its first run, for reasons that point at the trace. */
+  readonly line: number;
+}
+
 export async function replayTrace(
   text: string,
   opts: ReplayOptions = {},
@@ -44,15 +55,19 @@ export async function replayTrace(
   requireCases(lines);
   const profile = opts.profile ?? (header.profile as ProfileName);
   const judges = new Map<string, Judge>();
-  const verdicts: CaseVerdict[] = [];
-  const reruns = new Map<string, CaseVerdict[]>();
-  /** Where in `verdicts` each case recorded as not-run is, until it is run. */
-  const notRun = new Map<string, number>();
-  const extra: CaseVerdict[] = [];
+  /** Per worker, the setups of the current batch that left contexts (a case's reproducer prefix). */
+  const prefixes = new Map<string, Step[]>();
+  const recorded = new Map<string, Recorded>();
   let mainHost: Extract<TraceLine, { t: 'worker' }>['host'] | undefined;
 
+  const judgeOf = (worker: string) => {
+    const j = judges.get(worker);
+    if (!j) throw new Error(`worker "${worker}" used before its worker line`);
+    return j;
+  };
+
   lines.forEach((line, i) => {
-    const at = (e: unknown) => new TraceError(`line ${i + 1}: ${(e as Error).message}`);
+    const n = i + 1;
     try {
       switch (line.t) {
         case 'worker': {
@@ -71,70 +86,103 @@ export async function replayTrace(
           if (line.worker === 'main') mainHost = line.host;
           return;
         }
+        case 'batch':
+          judgeOf(line.worker).batch(line.aioMaxNr);
+          prefixes.set(line.worker, []);
+          return;
         case 'fill':
-          judges.get(line.worker)!.fill(line, null, 'props', extra);
+          judgeOf(line.worker).fill(line);
           return;
         case 'release':
-          judges.get(line.worker)!.release(line.released);
+          judgeOf(line.worker).release(line.released, null);
+          prefixes.set(line.worker, []);
           return;
         case 'completions':
-          judges.get(line.worker)!.completions(line.completions);
+          judgeOf(line.worker).completions(line.completions);
           return;
         case 'case': {
-          const v: CaseVerdict = {
-            suite: line.suite,
-            index: line.index,
-            case: line.case,
-            status: line.report.status === 'ok' ? 'pass' : 'skip',
-            steps: [],
-            moved: false,
-            attempts: 0,
-          };
-          judges.get(line.worker)!.cases([v], [line.report], line.case.headroom ?? null);
-          blameOnLine(v, line.report, i + 1);
-          if (line.rerun)
-            reruns.set(`${v.suite}#${v.index}`, [
-              ...(reruns.get(`${v.suite}#${v.index}`) ?? []),
-              v,
-            ]);
-          else {
-            // A batch whose worker died is recorded not-run, then run again case by case under
-            // the same indexes, as the live engine does: that run takes the not-run line's place.
-            const key = `${v.suite}#${v.index}`;
-            const unrun = notRun.get(key);
-            notRun.delete(key);
-            if (line.report.status === 'not-run') notRun.set(key, unrun ?? verdicts.length);
-            if (unrun === undefined) verdicts.push(v);
-            else verdicts[unrun] = v;
+          const key = `${line.suite}#${line.index}`;
+          const known = recorded.get(key);
+          const alone =
+            line.report.status !== 'ok' || line.report.results.length > line.case.steps.length;
+          const prefix = alone ? null : (prefixes.get(line.worker) ?? []);
+          prefixes.set(line.worker, prefix ?? []);
+          const candidate =
+            line.candidate ??
+            (known && caseToString(line.case) !== caseToString(known.v.case) ? 1 : 0);
+          const judged = judgeOf(line.worker).run(line.case, line.report, candidate, prefix);
+          if (line.rerun) {
+            if (known && judged) known.reruns.push(blame(judged.attempt, n));
+            return;
           }
+          const v = newVerdict(line.suite, line.index, line.case);
+          if (judged?.reproducer) v.reproducer = judged.reproducer;
+          recorded.set(key, {
+            v,
+            first: judged ? blame(judged.attempt, n) : null,
+            reruns: [],
+            line: n,
+          });
           return;
         }
         default:
           return;
       }
     } catch (e) {
-      throw e instanceof TraceError ? e : at(e);
+      throw e instanceof TraceError ? e : new TraceError(`line ${n}: ${(e as Error).message}`);
     }
   });
   if (!mainHost) throw new TraceError('line 2: the trace has no main worker');
 
-  // Settle divergences with the re-runs the trace holds (none: the first run stands).
-  await confirmKinds(verdicts, async (v) => reruns.get(`${v.suite}#${v.index}`)?.shift() ?? null);
-  const all = [...verdicts, ...extra.map((v, i) => ({ ...v, index: verdicts.length + i }))];
+  const all = [...recorded.values()].map(settle);
   const meta: SummaryMeta = {
     target: header.target.kind,
     profile,
     seed: header.seed,
     faultInjection: false,
   };
-  const divergences = firstOfEachKind(all).map((v) =>
-    divergenceReport(
-      v,
-      v,
-      v.reproducer ?? v.case,
-      replayCase(v.reproducer ?? v.case, meta),
-      alike(all, v),
-    ),
-  );
+  const divergences = firstOfEachKind(all).map((v) => {
+    const shown = v.shown ?? v.reproducer ?? v.case;
+    return divergenceReport(v, v, shown, replayCase(shown, meta), alike(all, v));
+  });
   return { header, summary: summarize(meta, mainHost, all, divergences, Date.now() - started) };
+}
+
+/** A run that gave no evidence names the trace line it was recorded on. */
+function blame(a: Attempt, line: number): Attempt {
+  return a.failure === null ? a : { ...a, failure: `line ${line}: ${a.failure}` };
+}
+
+/** The verdict a live run reached, from the runs the trace recorded. */
+function settle(r: Recorded): CaseVerdict {
+  const { v } = r;
+  if (r.first === null) {
+    v.status = 'skip';
+    v.reason = `line ${r.line}: the worker never got to this case`;
+    return v;
+  }
+  const forms: Case[] = v.reproducer ? [v.case, v.reproducer] : [v.case];
+  const d = decide({ first: r.first, reruns: r.reruns, candidates: forms.length });
+  v.attempts = 1 + r.reruns.length;
+  if (d.kind === 'settled') {
+    v.status = d.status;
+    if (d.reason !== undefined) v.reason = d.reason;
+    v.steps = [...d.shown.steps];
+    v.disturbed = d.shown.disturbed;
+    const shown = forms[d.shown.candidate];
+    if (d.status === 'diverge' && shown) v.shown = shown;
+    return v;
+  }
+  // The policy wants another re-run, which a trace cannot give.
+  v.steps = [...r.first.steps];
+  v.disturbed = r.first.disturbed;
+  if (r.reruns.length === 0 && trustworthy(r.first)) {
+    // Recorded once, undisturbed (a trace recorded with another profile, or before re-runs were recorded).
+    v.status = 'diverge';
+    v.reason = `line ${r.line}: differs as recorded; the trace holds no re-run of it to confirm it`;
+  } else {
+    v.status = 'inconclusive';
+    v.reason = `line ${r.line}: the trace holds too few re-runs to settle it (${r.reruns.length} recorded)`;
+  }
+  return v;
 }

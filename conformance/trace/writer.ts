@@ -1,6 +1,6 @@
 /** Writes a trace as the run goes (see format.ts); a line per event, flushed at once. */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { Completion, HostInfo, ReleaseResult } from '../../real/protocol.js';
+import type { Completion, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import type { FillReport } from '../engine/judge.js';
 import type { RecordedCase, Recorder } from '../engine/recorder.js';
 import type { Suite } from '../engine/verdict.js';
@@ -61,6 +61,10 @@ export class TraceWriter implements Recorder {
     this.write({ t: 'worker', worker: key, host });
   }
 
+  batch(key: string, aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null }): void {
+    this.write({ t: 'batch', worker: key, aioMaxNr });
+  }
+
   fill(key: string, fill: FillReport): void {
     this.write({ t: 'fill', worker: key, released: fill.released, made: fill.made });
   }
@@ -73,6 +77,7 @@ export class TraceWriter implements Recorder {
       suite: c.suite,
       index: c.index,
       rerun: c.rerun,
+      ...(c.rerun ? { candidate: c.candidate } : {}),
       case: c.case,
       report: c.report,
     });

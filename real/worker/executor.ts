@@ -9,7 +9,7 @@
  * - /proc/self/maps costs ~150 us to read: ring sizes are measured lazily, for
  *   all pending rings at once, before any of them goes away.
  */
-import { openSync, readFileSync, readSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 import { AioNrReader } from '../aio-nr-reader.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
 import type { Libc } from '../libc.js';
@@ -41,8 +41,16 @@ import { ringMappingSizes } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
 
 const ENOMEM = 12;
+/** struct aio_ring's magic (include/linux/aio_abi.h is silent; fs/aio.c AIO_RING_MAGIC). */
+const AIO_RING_MAGIC = 0xa10a10a1;
 /** How long a step waits for io_destroy's effects (per 100 contexts, at least 5 s). */
 const DESTROY_EFFECT_TIMEOUT_MS = 5000;
+/**
+ * Polls of a waiting destroy that look only at whether the ring's address is
+ * still mapped (one mincore); later polls also read the header there, in case
+ * the hole the ring left was mapped again by something else of this process.
+ */
+const SHALLOW_POLLS = 8;
 /** The largest nr_events one filler context can take (the internal limit). */
 const PER_FILLER = 4_194_304n;
 
@@ -52,8 +60,8 @@ interface Ref {
   /** ring->id as the kernel wrote it, so that a clobbered ring can be repaired before release. */
   readonly slot: number | null;
   clobbered: boolean;
-  /** What its creation added to aio-nr (null where the kernel keeps no aio-nr). */
-  readonly charge: bigint | null;
+  /** The header the kernel wrote, to tell this ring from whatever may be mapped at its address later. */
+  readonly header: RingRead | null;
   /** The setup result still waiting for its mapping size. */
   unmeasured: { mapBytes?: number | null; ring?: RingRead | null } | null;
 }
@@ -69,9 +77,12 @@ export class Executor {
   private readonly arena: CtxArena;
   private readonly mem: SafeMemory;
   private readonly aioNr: AioNrReader;
+  private readonly aioMaxNr: AioNrReader;
   private readonly refs = new Map<number, Ref>();
   /** Refs whose context is alive. */
   private readonly live = new Set<number>();
+  /** The live ref whose ring starts at each address: what io_destroy(address) would destroy. */
+  private readonly liveAt = new Map<bigint, number>();
   /** Refs whose ring size is not measured yet. */
   private unmeasured: number[] = [];
   private nextRef = 0;
@@ -96,6 +107,13 @@ export class Executor {
     // aio-nr digits go to the middle of page 0 (1024..1055), clear of the ctx slot and the bounce buffer.
     const aioBuf = this.arena.base + 1024n;
     this.aioNr = new AioNrReader(c, aioBuf, new Uint8Array(c.view(aioBuf, 32)));
+    const maxBuf = this.arena.base + 1088n;
+    this.aioMaxNr = new AioNrReader(
+      c,
+      maxBuf,
+      new Uint8Array(c.view(maxBuf, 32)),
+      '/proc/sys/fs/aio-max-nr',
+    );
     this.mincoreVec = this.arena.base + 1536n;
   }
 
@@ -107,6 +125,7 @@ export class Executor {
   async batch(
     req: Extract<Request, { type: 'batch' }>,
   ): Promise<Extract<Reply, { type: 'batch' }>> {
+    const maxBefore = this.aioMaxNr.read();
     const fill =
       req.fill === undefined
         ? undefined
@@ -119,6 +138,7 @@ export class Executor {
     return {
       type: 'batch',
       id: req.id,
+      aioMaxNr: { before: u64(maxBefore), after: u64(this.aioMaxNr.read()) },
       ...(fill ? { fill } : {}),
       cases,
       ...(released ? { released } : {}),
@@ -145,6 +165,16 @@ export class Executor {
     const c = this.completions;
     this.completions = [];
     return c;
+  }
+
+  /**
+   * Start the thread pool's threads now: io_destroy runs there, and threads
+   * created later would map their stacks while rings are being unmapped.
+   */
+  async warmUp(): Promise<void> {
+    const { done } = this.issueDestroy(0n);
+    await this.waitFor(() => done.value !== undefined, DESTROY_EFFECT_TIMEOUT_MS);
+    this.takeCompletions();
   }
 
   /** Wait until every io_destroy issued so far has returned. */
@@ -206,16 +236,16 @@ export class Executor {
     const ref = this.nextRef++;
     const ring = this.readRing(handle);
     const out: SetupResult = { ...result, ref, handle: hex(handle), ring };
-    const charge = before !== null && after !== null ? after - before : null;
     this.refs.set(ref, {
       handle,
       live: true,
       slot: ring?.id ?? null,
       clobbered: false,
-      charge,
+      header: ring,
       unmeasured: out,
     });
     this.live.add(ref);
+    this.liveAt.set(handle, ref);
     this.unmeasured.push(ref);
     return out;
   }
@@ -284,21 +314,41 @@ export class Executor {
   private markDead(id: number, ref: Ref): void {
     ref.live = false;
     this.live.delete(id);
+    if (this.liveAt.get(ref.handle) === id) this.liveAt.delete(ref.handle);
   }
 
-  private resolve(target: DestroyTarget): {
-    addr: bigint;
-    ref?: Ref;
-    id?: number;
-    scratch?: bigint;
-  } {
+  /**
+   * Whether this process's own evidence says the ring is gone: its address is
+   * no longer mapped, or (`deep`) what is mapped there now is not this ring's
+   * header. kill_ioctx() frees the table slot and gives the charge back to
+   * aio-nr before it unmaps the ring, so a gone ring means both have happened.
+   * Nothing else in this process unmaps a ring, and no io_setup of ours runs
+   * while we wait, so no other ring can have taken the address.
+   */
+  private ringGone(ref: Ref, deep: boolean): boolean {
+    if (!this.isMapped(ref.handle)) return true;
+    const h = ref.header;
+    // gVisor's ring is a page of zeros, like any fresh mapping: only the call's return tells.
+    if (!deep || h === null || h.magic !== AIO_RING_MAGIC) return false;
+    const now = this.readRing(ref.handle);
+    return (
+      now === null ||
+      now.magic !== h.magic ||
+      now.nr !== h.nr ||
+      now.headerLength !== h.headerLength ||
+      now.compatFeatures !== h.compatFeatures ||
+      now.incompatFeatures !== h.incompatFeatures
+    );
+  }
+
+  private resolve(target: DestroyTarget): { addr: bigint; scratch?: bigint } {
     if ('ref' in target || 'step' in target) {
       const id = 'ref' in target ? target.ref : this.refOfStep(target.step);
       // The setup made no context: its ctx kept its value, 0, and that is what a C caller would pass.
       if (id === undefined) return { addr: 0n };
       const ref = this.refs.get(id);
       if (!ref) throw new Error(`destroy: unknown ref ${id}`);
-      return { addr: ref.handle, ref, id };
+      return { addr: ref.handle };
     }
     if ('address' in target) return { addr: BigInt(target.address) };
     if ('unmapped' in target) return { addr: this.arena.unmapped };
@@ -317,31 +367,36 @@ export class Executor {
     return { addr: page + BigInt(offset), scratch: page };
   }
 
-  /** io_destroy on the thread pool; the step ends when it returns or its effect (the ring unmapped) is visible. */
+  /**
+   * io_destroy on the thread pool; the step ends when it returns or its effect
+   * is visible in this process: the ring of the context at that address (the
+   * one the kernel destroys, whichever step made it: a stale handle whose
+   * address a newer ring took names the newer one) is gone.
+   */
   async destroy(target: DestroyTarget): Promise<DestroyResult> {
-    const { addr, ref, id, scratch } = this.resolve(target);
-    if (id !== undefined && ref?.unmeasured) this.measure([id]);
+    const { addr, scratch } = this.resolve(target);
+    const victimId = this.liveAt.get(addr);
+    const victim = victimId === undefined ? undefined : this.refs.get(victimId)!;
+    if (victimId !== undefined && victim?.unmeasured) this.measure([victimId]);
     const before = this.aioNr.read();
-    // kill_ioctx() frees the slot and gives the charge back to aio-nr before it unmaps the ring and waits
-    // for RCU: once aio-nr has dropped by a live context's charge, the destroy has taken effect.
-    const given = ref?.live && ref.charge !== null && before !== null ? before - ref.charge : null;
     const { token, done } = this.issueDestroy(addr);
+    let polls = 0;
     const settled = await this.waitFor(
-      () => done.value !== undefined || (given !== null && (this.aioNr.read() ?? given) <= given),
+      () =>
+        done.value !== undefined ||
+        (victim !== undefined && this.ringGone(victim, ++polls > SHALLOW_POLLS)),
       DESTROY_EFFECT_TIMEOUT_MS,
     );
     const after = this.aioNr.read();
-    const returned0 = done.value;
-    const ringGone = returned0
-      ? returned0.ret === 0
-      : given !== null && after !== null && after <= given;
-    if (ref && ringGone) this.markDead(id!, ref);
+    const returned = done.value;
+    const ringGone =
+      victim !== undefined && (returned ? returned.ret === 0 : this.ringGone(victim, true));
+    if (victim && ringGone) this.markDead(victimId!, victim);
     let scratchUnmapped: boolean | undefined;
     if (scratch !== undefined) {
       scratchUnmapped = !this.isMapped(scratch);
       if (!scratchUnmapped) this.c.munmap(scratch, this.pageSize);
     }
-    const returned = done.value;
     if (returned) this.completions = this.completions.filter((x) => x.token !== token);
     if (!settled)
       throw new Error(
@@ -353,6 +408,7 @@ export class Executor {
       ret: returned ? returned.ret : null,
       errno: returned ? returned.errno : 0,
       ringGone,
+      ...(victimId === undefined ? {} : { ref: victimId }),
       aioNrBefore: u64(before),
       aioNrAfter: u64(after),
       ...(returned ? {} : { token }),
@@ -409,7 +465,7 @@ export class Executor {
   /** Bring aio-max-nr - aio-nr down to `headroom` with filler contexts (each at most the internal limit). */
   fill(headroom: bigint): FillResult {
     const fillers: { nr: number; result: SetupResult }[] = [];
-    const max = readAioMaxNr();
+    const max = this.aioMaxNr.read();
     if (max === null) return { op: 'fill', fillers, reached: false, aioNrAfter: null };
     for (let i = 0; i < 16; i++) {
       const gap = max - (this.aioNr.read() ?? 0n) - headroom;
@@ -446,8 +502,11 @@ export class Executor {
 
   /**
    * Destroy contexts concurrently and return once all their rings are gone
-   * (default: every live one). Clobbered rings get their id back first, or
-   * io_destroy could not find them.
+   * (default: every live one), by this process's own evidence: each call
+   * returned, or its ring is no longer there (see ringGone). aio-nr is global:
+   * another process's release could make it drop by as much, so it proves
+   * nothing here. Clobbered rings get their id back first, or io_destroy could
+   * not find them.
    */
   async release(only?: readonly number[]): Promise<ReleaseResult> {
     const ids = only ? only.filter((id) => this.live.has(id)) : [...this.live];
@@ -456,21 +515,24 @@ export class Executor {
     const live = ids.map((id) => [id, this.refs.get(id)!] as const);
     for (const [, r] of live)
       if (r.clobbered && r.slot !== null) r.clobbered = !this.writeRingId(r, r.slot);
-    // Done when aio-nr has dropped by every charge (kill_ioctx() gives it back before its RCU wait),
-    // or when every call has returned. A ring's address may be mapped again at once (by the thread
-    // pool's own stacks), so whether the address is still mapped says nothing.
-    const now = this.aioNr.read();
-    const charged = live.every(([, r]) => r.charge !== null);
-    const target = now !== null && charged ? live.reduce((n, [, r]) => n - r.charge!, now) : null;
     const calls = live.map(([, r]) => this.issueDestroy(r.handle).done);
+    const gone = new Array<boolean>(live.length).fill(false);
+    let waiting = live.length;
+    let polls = 0;
     const timeout = DESTROY_EFFECT_TIMEOUT_MS + 50 * ids.length;
-    const ok = await this.waitFor(
-      () =>
-        (target !== null && (this.aioNr.read() ?? target) <= target) ||
-        calls.every((c) => c.value !== undefined),
-      timeout,
-    );
-    if (!ok) throw new Error(`release: ${ids.length} rings still mapped after ${timeout} ms`);
+    const ok = await this.waitFor(() => {
+      const deep = ++polls > SHALLOW_POLLS;
+      for (let i = 0; i < live.length; i++) {
+        if (gone[i]) continue;
+        const returned = calls[i]!.value;
+        if (returned !== undefined || this.ringGone(live[i]![1], deep)) {
+          gone[i] = true;
+          waiting--;
+        }
+      }
+      return waiting === 0;
+    }, timeout);
+    if (!ok) throw new Error(`release: ${waiting} rings still mapped after ${timeout} ms`);
     const released: number[] = [];
     live.forEach(([id, r], i) => {
       const failed = calls[i]!.value !== undefined && calls[i]!.value!.ret !== 0;
@@ -481,14 +543,6 @@ export class Executor {
     });
     if (only === undefined) this.fillers = [];
     return { op: 'release', refs: released, aioNrAfter: u64(this.aioNr.read()) };
-  }
-}
-
-function readAioMaxNr(): bigint | null {
-  try {
-    return BigInt(readFileSync('/proc/sys/fs/aio-max-nr', 'utf8').trim());
-  } catch {
-    return null;
   }
 }
 

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const exec = new Executor(c, pageSize);
   const seccomp = process.env.AIOSPEC_SECCOMP_ERRNO;
   if (seccomp) installSeccomp(c, Number(seccomp));
+  await exec.warmUp();
   send({ type: 'ready', host: detectHost(pageSize, process.pid) });
 
   const children = new Children(sendLine);

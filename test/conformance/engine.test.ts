@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../conformance/run.js';
 import { SETUP_RULES, type SetupRuleTable } from '../../model/index.js';
-import { aioMaxNr, aioNr, REAL } from '../support/real.js';
+import { aioNr, REAL } from '../support/real.js';
 
 const base = {
   runs: 1500,
@@ -72,15 +72,13 @@ describe.skipIf(REAL !== null)(
     });
 
     it('catches a deliberately broken rule and shrinks it to the minimal case', async () => {
-      // Off by one: "nr_events >= aio-max-nr" instead of ">".
+      // The model forgets that the final write of the handle can fault (kernel: the context is
+      // made, torn down, EFAULT). A mistake whose effect does not depend on what other processes
+      // do to aio-nr, so that the test holds on a busy host.
       const broken: SetupRuleTable = {
         ...SETUP_RULES,
-        'setup.over-max': {
-          ...SETUP_RULES['setup.over-max'],
-          decides: (f) => f.limit !== null && f.charge >= f.limit,
-        },
+        'setup.ctx-write-fault': { ...SETUP_RULES['setup.ctx-write-fault'], decides: () => false },
       };
-      const max = aioMaxNr();
       const s = await runConformance({
         ...base,
         runs: 3000,
@@ -89,23 +87,23 @@ describe.skipIf(REAL !== null)(
         rules: { setup: broken },
       });
       expect(s.diverged).toBeGreaterThan(0);
-      // Every kind it shows shrinks to io_setup(aio-max-nr) with an ordinary ctx and no fillers
-      // (with an RLIMIT_AS only where the kernel's answer is then ENOMEM rather than success).
+      // Every kind it shows shrinks to one io_setup with a read-only ctx holding 0, an nr_events
+      // that passes every earlier check, no fillers, no RLIMIT_AS.
       expect(s.divergences.length).toBeGreaterThan(0);
       for (const d of s.divergences) {
-        const real = d.differences[0]!.diffs.find((f) => f.field === 'errno')?.real;
-        expect(d.case, JSON.stringify(d.differences)).toEqual({
-          steps: [
-            {
-              op: 'setup',
-              nr: Number(max),
-              ctx: 'zero',
-              ...(real === 'ENOMEM' ? { asHeadroom: 0n } : {}),
-            },
-          ],
-        });
+        const only = d.case.steps[0];
+        expect(d.case.steps).toHaveLength(1);
+        expect(d.case).not.toHaveProperty('headroom');
+        expect(only).toMatchObject({ op: 'setup', ctx: 'readonly' });
+        expect(only).not.toHaveProperty('asHeadroom');
+        expect(only?.op === 'setup' && only.nr >= 1 && only.nr <= 4_194_304).toBe(true);
       }
       const d = s.divergences[0];
+      expect(d!.differences[0]!.diffs).toContainEqual({
+        field: 'errno',
+        model: null,
+        real: 'EFAULT',
+      });
       expect(d!.replay).toMatch(/^aiospec run --suite props --seed=20261125 --path=\d+/);
     });
   },

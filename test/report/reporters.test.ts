@@ -603,7 +603,7 @@ describe('human reporter', () => {
     const many: CaseResult[] = Array.from({ length: 25 }, (_, i) =>
       result({ suite: 'props', index: i, name: `case ${i}`, status: 'inconclusive', reason: 'x' }),
     );
-    const text = renderHuman({ ...diverged, results: many }, { color: false });
+    const text = renderHuman({ ...diverged, inconclusive: 25, results: many }, { color: false });
     const shown = text.split('\n').filter((l) => l.startsWith('INCONCLUSIVE '));
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.length).toBeLessThan(25);

@@ -3,6 +3,7 @@
  * inconclusive (never a divergence) and says which line of the trace holds it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../conformance/engine/summary.js';
 import { replayTrace } from '../../conformance/trace/replay.js';
 import {
   aiospec,
@@ -17,6 +18,13 @@ import {
 
 const files = scratch();
 afterAll(files.cleanup);
+
+/** The one inconclusive case of a replay. */
+function theInconclusive(s: RunSummary) {
+  const found = [...s.results].filter((x) => x.status === 'inconclusive');
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
 
 /** A fixture whose first recorded table row (its index: `row`) got `report` instead of its results. */
 function withReport(report: Json): { lines: string[]; line: number; row: number } {
@@ -35,10 +43,14 @@ describe('a crashed or hung worker in a trace', () => {
     [
       'crashed',
       { status: 'crashed', signal: 'SIGSEGV', code: null, stderr: 'segfault at 0 ip 00007f' },
-      /^the worker died: SIGSEGV segfault at 0 ip 00007f$/,
+      /^the worker died\b.*\bSIGSEGV\b.*segfault at 0 ip 00007f$/,
     ],
-    ['crashed by exiting', { status: 'crashed', signal: null, code: 3, stderr: '' }, /exit 3$/],
-    ['hung', { status: 'timeout', afterMs: 61234 }, /^the worker hung for 61234 ms$/],
+    [
+      'crashed by exiting',
+      { status: 'crashed', signal: null, code: 3, stderr: '' },
+      /^the worker died\b.*\bexit\b.*\b3\b/,
+    ],
+    ['hung', { status: 'timeout', afterMs: 61234 }, /^the worker hung for 61234 ms\b/],
   ])('%s: inconclusive, blamed on its line, not a divergence', async (_what, report, why) => {
     const { lines, line, row } = withReport(report);
     const untouched = await replayTrace(traceText(fixtureLines()));
@@ -46,22 +58,23 @@ describe('a crashed or hung worker in a trace', () => {
     expect(summary.diverged).toBe(0);
     expect(summary.inconclusive).toBe(1);
     expect(summary.cases).toBe(untouched.summary.cases);
-    const r = summary.results.find((x) => x.status === 'inconclusive')!;
+    const r = theInconclusive(summary);
     expect({ suite: r.suite, index: r.index }).toEqual({ suite: 'table', index: row });
     const prefix = `line ${line}: `;
     expect(r.reason?.startsWith(prefix)).toBe(true);
     expect(r.reason?.slice(prefix.length)).toMatch(why);
   });
 
-  it('every reporter shows it and exits 0 (inconclusive never fails)', () => {
+  it('every reporter shows it and exits 0 (inconclusive never fails)', async () => {
     const { lines, line, row } = withReport({
       status: 'crashed',
       signal: 'SIGABRT',
       code: null,
       stderr: 'double free',
     });
+    const reason = theInconclusive((await replayTrace(traceText(lines))).summary).reason!;
+    expect(reason).toMatch(new RegExp(`^line ${line}: the worker died\\b.*SIGABRT.*double free$`));
     const file = files.file('crashed.jsonl', lines);
-    const reason = `line ${line}: the worker died: SIGABRT double free`;
     const shown: Record<(typeof REPORTERS)[number], (out: string) => void> = {
       human: (out) => {
         expect(out).toMatch(new RegExp(`^INCONCLUSIVE table #${row} `, 'm'));
@@ -77,17 +90,6 @@ describe('a crashed or hung worker in a trace', () => {
       expect(r.code, `${reporter}: ${r.err}`).toBe(0);
       shown[reporter](r.out);
     }
-  });
-
-  it('shows a long stderr cut short, never splitting a character', async () => {
-    const stderr = '😀'.repeat(2000); // each one a surrogate pair
-    const { lines } = withReport({ status: 'crashed', signal: 'SIGSEGV', code: null, stderr });
-    const { summary } = await replayTrace(traceText(lines));
-    const reason = summary.results.find((x) => x.status === 'inconclusive')!.reason!;
-    expect(reason.length).toBeLessThan(stderr.length / 2);
-    expect(reason).toMatch(
-      /^line \d+: the worker died: SIGSEGV (😀)+\.\.\. \(\d+ more characters in the trace\)$/u,
-    );
   });
 
   it('a batch the crash cut short counts each case once, as it was run after', async () => {
@@ -113,7 +115,8 @@ describe('a crashed or hung worker in a trace', () => {
     expect(summary.cases).toBe(untouched.cases);
     expect(summary.skipped).toBe(untouched.skipped);
     expect(summary.inconclusive).toBe(1);
-    const r = summary.results.find((x) => x.status === 'inconclusive')!;
-    expect(r.reason).toBe(`line ${crashed + 1}: the worker died: SIGBUS`);
+    expect(theInconclusive(summary).reason).toMatch(
+      new RegExp(`^line ${crashed + 1}: the worker died\\b.*SIGBUS`),
+    );
   });
 });

@@ -279,9 +279,29 @@ const ROWS: readonly [string, Edit, RegExp][] = [
   [
     'another trace version',
     header((o) => {
-      o.version = 2;
+      o.version = 3;
     }),
-    /^version: 2 is not 1, the trace version this aiospec reads/,
+    /^version: 3 is not a trace version this aiospec reads \(1, 2\)/,
+  ],
+  [
+    'a batch line with a negative aio-max-nr',
+    (lines) => {
+      lines.splice(
+        2,
+        0,
+        JSON.stringify({ t: 'batch', worker: 'main', aioMaxNr: { before: -1, after: 65536 } }),
+      );
+      return 2;
+    },
+    /^aioMaxNr\.before: -1 is negative/,
+  ],
+  [
+    'a re-run in a form no case has',
+    caseLine((o) => {
+      o.rerun = true;
+      o.candidate = 2;
+    }),
+    /^candidate: 2 is not a candidate form/,
   ],
   [
     'a seed past 32 bits',
@@ -381,6 +401,16 @@ describe('every value in a trace is one a kernel or worker can produce', () => {
     )(paged);
     // gVisor's rings here are one 4 KiB page: under a 64 KiB page size that is no longer whole pages.
     expect(() => parseTrace(traceText(paged))).toThrow(/mapBytes: 4096 is not a multiple/);
+  });
+
+  it('reads version 2: batch lines', () => {
+    const lines = fixtureLines();
+    header((o) => {
+      o.version = 2;
+    })(lines);
+    const batch = { t: 'batch', worker: 'main', aioMaxNr: { before: 65536, after: 65536 } };
+    lines.splice(2, 0, JSON.stringify(batch));
+    expect(() => parseTrace(traceText(lines))).not.toThrow();
   });
 
   it('says a trace cut in the middle of its last line was cut short', () => {
