@@ -8,8 +8,8 @@ import { PROFILES, type ProfileName } from '../model/index.js';
 import type { HostInfo } from '../real/protocol.js';
 import { type Case, caseToString, describeCase } from './cases.js';
 import { countRuleHits, ruleCoverage } from './engine/coverage.js';
-import { signature } from './engine/execute.js';
 import { ResultStore } from './engine/result-store.js';
+import { signature } from './engine/signature.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
 import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
 

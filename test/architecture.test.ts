@@ -51,4 +51,23 @@ describe('architecture', () => {
         expect(`${file} -> ${target(file, spec)}`).not.toMatch(/-> model\//);
     }
   });
+
+  it('replay and the confirmation policy reach nothing that starts a worker or a process', () => {
+    // Follow every relative import from replay.ts; none may lead to the worker launcher or child_process.
+    const seen = new Set<string>();
+    const todo = ['conformance/trace/replay.ts', 'conformance/engine/confirm.ts'];
+    while (todo.length > 0) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const spec of imports(file)) {
+        const to = target(file, spec).replace(/\.js$/, '.ts');
+        expect(`${file} -> ${to}`).not.toMatch(
+          /-> (real\/worker-process|real\/targets\/|node:child_process)/,
+        );
+        if (spec.startsWith('.')) todo.push(to);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
 });

@@ -151,10 +151,9 @@ export class Mirror {
       this.state.tableSize = Math.max(4, this.state.tableSize * 4);
   }
 
-  handleOf(ref: number): bigint {
-    const h = this.refs.get(ref);
-    if (h === undefined) throw new Error(`mirror: unknown ref ${ref}`);
-    return h;
+  /** The handle of a worker ref whose context the model still holds (undefined once it is gone). */
+  handleOf(ref: number): bigint | undefined {
+    return this.refs.get(ref);
   }
 
   predictDestroy(handle: bigint, memory?: U32Read): DestroyOutcome {
@@ -182,20 +181,26 @@ export class Mirror {
       const ctx = this.state.contexts.get(handle);
       if (ctx) removeContext(this.state, ctx, profile(this.env.profile).slotIds);
     }
+    // The worker's context at that address is gone: forget its ref (a run makes millions).
+    if (real.ringGone && real.ref !== undefined) this.refs.delete(real.ref);
     const after = parseU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
     return { model, real: realObs, diffs, drift, outcome };
   }
 
   clobber(ref: number, id: number): boolean {
-    return clobberRingId(this.state, this.handleOf(ref), id);
+    const handle = this.handleOf(ref);
+    return handle !== undefined && clobberRingId(this.state, handle, id);
   }
 
   /** aio-nr once these refs are released: the model's count minus what they hold. */
   expectedAfterRelease(refs: readonly number[]): bigint | null {
     if (this.state.aioNr === null) return null;
     let held = 0n;
-    for (const ref of refs) held += this.state.contexts.get(this.handleOf(ref))?.charge ?? 0n;
+    for (const ref of refs) {
+      const handle = this.handleOf(ref);
+      held += (handle === undefined ? undefined : this.state.contexts.get(handle))?.charge ?? 0n;
+    }
     return this.state.aioNr - held;
   }
 
@@ -203,7 +208,9 @@ export class Mirror {
   released(refs: readonly number[], aioNrAfter: bigint | null): void {
     const slotted = profile(this.env.profile).slotIds;
     for (const ref of refs) {
-      const ctx = this.state.contexts.get(this.handleOf(ref));
+      const handle = this.handleOf(ref);
+      this.refs.delete(ref);
+      const ctx = handle === undefined ? undefined : this.state.contexts.get(handle);
       if (!ctx) continue;
       removeContext(this.state, ctx, slotted);
       // Give the charge back as kill_ioctx() does (where the kernel shows no aio-nr, this is all we know).

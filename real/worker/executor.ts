@@ -51,6 +51,8 @@ const DESTROY_EFFECT_TIMEOUT_MS = 5000;
  * the hole the ring left was mapped again by something else of this process.
  */
 const SHALLOW_POLLS = 8;
+/** Dead refs whose handle is kept for a later destroy by ref. */
+const DEAD_REFS_KEPT = 4096;
 /** The largest nr_events one filler context can take (the internal limit). */
 const PER_FILLER = 4_194_304n;
 
@@ -83,6 +85,12 @@ export class Executor {
   private readonly live = new Set<number>();
   /** The live ref whose ring starts at each address: what io_destroy(address) would destroy. */
   private readonly liveAt = new Map<bigint, number>();
+  /**
+   * Handles of the most recent refs whose context is gone (a stale handle can
+   * still be passed by ref); older ones are forgotten, so that a run of
+   * millions of contexts does not keep them all.
+   */
+  private readonly dead = new Map<number, bigint>();
   /** Refs whose ring size is not measured yet. */
   private unmeasured: number[] = [];
   private nextRef = 0;
@@ -255,7 +263,7 @@ export class Executor {
    * ring-mapping.ts for how that stays cheap).
    */
   private measure(ids: readonly number[]): void {
-    const todo = ids.map((id) => this.refs.get(id)!).filter((r) => r.unmeasured && r.live);
+    const todo = ids.flatMap((id) => this.refs.get(id) ?? []).filter((r) => r.unmeasured && r.live);
     if (todo.length === 0) return;
     const sizes = ringMappingSizes(
       todo.map((r) => ({
@@ -315,6 +323,9 @@ export class Executor {
     ref.live = false;
     this.live.delete(id);
     if (this.liveAt.get(ref.handle) === id) this.liveAt.delete(ref.handle);
+    this.refs.delete(id);
+    this.dead.set(id, ref.handle);
+    if (this.dead.size > DEAD_REFS_KEPT) this.dead.delete(this.dead.keys().next().value!);
   }
 
   /**
@@ -346,9 +357,9 @@ export class Executor {
       const id = 'ref' in target ? target.ref : this.refOfStep(target.step);
       // The setup made no context: its ctx kept its value, 0, and that is what a C caller would pass.
       if (id === undefined) return { addr: 0n };
-      const ref = this.refs.get(id);
-      if (!ref) throw new Error(`destroy: unknown ref ${id}`);
-      return { addr: ref.handle };
+      const addr = this.refs.get(id)?.handle ?? this.dead.get(id);
+      if (addr === undefined) throw new Error(`destroy: unknown or forgotten ref ${id}`);
+      return { addr };
     }
     if ('address' in target) return { addr: BigInt(target.address) };
     if ('unmapped' in target) return { addr: this.arena.unmapped };

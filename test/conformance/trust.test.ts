@@ -138,6 +138,38 @@ describe.skipIf(REAL !== null)(
       expect(seq.code, seq.out).toBe(0);
     });
 
+    it('the worker names the context a stale handle destroys: the newer ring at that address, measured before it goes', async () => {
+      const { WorkerProcess } = await import('../../real/worker-process.js');
+      const w = await WorkerProcess.start();
+      try {
+        const r = await w.run(
+          [
+            {
+              id: 0,
+              steps: [
+                { op: 'setup', nr: 1, ctx: 'zero' },
+                { op: 'destroy', target: { step: 0 } },
+                { op: 'setup', nr: 1, ctx: 'zero' },
+                { op: 'destroy', target: { step: 0 } },
+              ],
+            },
+          ],
+          20_000,
+        );
+        const c = r.cases[0]!;
+        expect(c.status).toBe('ok');
+        const [first, , second, stale] = c.status === 'ok' ? c.results : [];
+        if (first?.op !== 'setup' || second?.op !== 'setup' || stale?.op !== 'destroy')
+          throw new Error('unexpected results');
+        // mmap's top-down allocator gives the freed hole to the next ring of the same size.
+        expect(second.handle, "the second ring took the first one's address").toBe(first.handle);
+        expect(stale).toMatchObject({ handle: first.handle, ref: second.ref, ringGone: true });
+        expect(second.mapBytes).toBe(w.host.pageSize);
+      } finally {
+        await w.close();
+      }
+    });
+
     it('every divergence it reports diverges again when its printed replay runs alone', async () => {
       const rules = { setup: broken };
       const r = await runCommand(
