@@ -5,6 +5,7 @@
  */
 import { RealUnavailable } from '../../real/arch.js';
 import { WorkerStartError } from '../../real/worker-process.js';
+import { printable } from '../report/printable.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { openFilesMessage } from './fd-limit.js';
@@ -60,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    process.stderr.write(`aiospec: unknown command "${name}"\n${usage()}\n`);
+    process.stderr.write(`aiospec: unknown command "${printable(name)}"\n${usage()}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -74,7 +75,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const why = environmentProblem(e);
     if (why === null) throw e;
-    process.stderr.write(`aiospec ${name}: ${oneLine(why)}\n`);
+    // Messages quote arguments, file names and trace content: one line, nothing a terminal acts on.
+    process.stderr.write(`aiospec ${name}: ${printable(oneLine(why))}\n`);
     return 2;
   }
 }

@@ -18,8 +18,12 @@ involved, and reports like \`run\` (same reporters and exit codes).
   --reporter R       human (default) | tap | junit | json
   --out FILE         write the report to FILE instead of stdout (whole or not at all)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage error or an unreadable
-trace, 3 internal error.`;
+A worker that crashed or hung while recording a case makes that case
+inconclusive (the reason names its trace line), never a divergence.
+
+Exit status: 0 conformant, 1 divergences found, 2 usage error, a trace that
+cannot be read (the error names the line and the field), or a trace with no
+cases to judge, 3 internal error.`;
 
 export async function replayCommand(
   argv: readonly string[],

@@ -3,6 +3,9 @@
 import type { DivergenceReport, RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import type { Difference } from '../observe.js';
+import { printable } from './printable.js';
+
+export { printable };
 
 const SUITE_ORDER: readonly Suite[] = ['table', 'props', 'stateful'];
 
@@ -20,25 +23,6 @@ export function bigintJson(n: bigint): number | string {
 /** A JSON.stringify replacer for values that may hold bigints anywhere. */
 export function jsonReplacer(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? bigintJson(v) : v;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/**
- * Text that stays on one line and cannot drive a terminal: control characters
- * (newlines and ESC included) become visible `\xNN`, lone surrogates U+FFFD.
- * Names and reasons come from case tables and kernels, so none is trusted.
- */
-export function printable(s: string): string {
-  return (
-    s
-      .replace(LONE_SURROGATE, '\uFFFD')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-      .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, (c) => {
-        const n = c.charCodeAt(0);
-        return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16)}`;
-      })
-  );
 }
 
 /** A value as a person reads it: errno names bare, numbers in full, null as "none". */

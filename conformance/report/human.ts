@@ -3,7 +3,7 @@
  * divergence with a command to replay it, the rules no case reached, a verdict.
  */
 import { caseToString, describeCase } from '../cases.js';
-import type { DivergenceReport, RunSummary } from '../engine/summary.js';
+import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
 import { differenceLines, printable, seconds, suitesOf } from './format.js';
 
 type Paint = (text: string) => string;
@@ -59,6 +59,31 @@ function divergence(d: DivergenceReport, p: Palette): string[] {
   return lines;
 }
 
+/** How many inconclusive cases are shown one by one; TAP and JUnit list every case. */
+const INCONCLUSIVE_SHOWN = 10;
+
+/**
+ * Inconclusive cases with their reasons (a worker that died, aio-nr that kept
+ * moving): they fail nothing, but the counts alone would not say what to look at.
+ */
+function inconclusive(s: RunSummary, p: Palette): string[] {
+  const shown: CaseResult[] = [];
+  // The results may live on disk (a large run): read only as far as the cases shown.
+  for (const r of s.results) {
+    if (shown.length === INCONCLUSIVE_SHOWN) break;
+    if (r.status === 'inconclusive') shown.push(r);
+  }
+  const lines = shown.flatMap((r) => [
+    p.yellow(`INCONCLUSIVE ${r.suite} #${r.index} ${printable(r.name)}`),
+    `  reason: ${printable(r.reason ?? 'none given')}`,
+  ]);
+  if (s.inconclusive > shown.length)
+    lines.push(
+      `(and ${s.inconclusive - shown.length} more inconclusive cases: --reporter tap or junit lists every case)`,
+    );
+  return lines;
+}
+
 export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
   const p = palette(opts.color);
   const k = s.kernel;
@@ -74,6 +99,8 @@ export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
     if (c) out.push(`  ${suite.padEnd(width)}  ${countLine(c, p)}`);
   }
   for (const d of s.divergences) out.push('', ...divergence(d, p));
+  const unsure = inconclusive(s, p);
+  if (unsure.length > 0) out.push('', ...unsure);
 
   out.push('', `rules covered: ${s.rulesCovered} of ${s.rulesTotal}`);
   const uncovered = s.coverage.filter((r) => r.hits === 0);

@@ -2,6 +2,7 @@
 import { caseToJson } from '../cases.js';
 import type { RunSummary } from '../engine/summary.js';
 import { jsonReplacer } from './format.js';
+import { terminalSafeJson } from './printable.js';
 
 export function renderJson(s: RunSummary): string {
   // Per-case results can run to tens of thousands of entries: a summary leaves them out
@@ -17,5 +18,6 @@ export function renderJson(s: RunSummary): string {
       original: caseToJson(d.original),
     })),
   };
-  return `${JSON.stringify(out, jsonReplacer)}\n`;
+  // Names, releases and reasons come from kernels and traces: nothing in them may drive a terminal.
+  return `${terminalSafeJson(JSON.stringify(out, jsonReplacer))}\n`;
 }

@@ -1,6 +1,7 @@
 /**
- * The trace format, "aiospec-trace" version 1: JSON Lines, one object per
- * line, each with a "t" (type):
+ * The trace format, "aiospec-trace" version 2 (version 1, without batch lines
+ * and candidates, is still read): JSON Lines, one object per line, each with a
+ * "t" (type):
  *
  *   header       first line: format, version, tool, recorded, target, kernel,
  *                environment, profile (the one the target is expected to
@@ -18,17 +19,19 @@
  *
  * Every line but the header names its worker ("main", "seccomp:EPERM",
  * "fresh:0"); lines of one worker are in the order they happened. u64 values
- * in cases are decimal strings; in results they are as the worker sent them.
+ * in cases are decimal strings; in results they are as the worker sent them
+ * (u64.ts). Reading a trace checks every field of every line (line-checks.ts)
+ * and the order of the lines (below); an error names the line and the field.
  */
 import type { Completion, FillResult, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
 import { type Case, caseToJson, parseCase } from '../cases.js';
 import type { CaseReport } from '../engine/judge.js';
 import type { Suite } from '../engine/verdict.js';
+import { printable } from '../report/printable.js';
+import { type Check, fields, isObject, type LineContext, shown } from './checks.js';
+import { LINE_CHECKS, TRACE_FORMAT, TRACE_VERSION } from './line-checks.js';
 
-export const TRACE_FORMAT = 'aiospec-trace';
-/** The version written. Version 1 (no batch lines, no candidate) is still read. */
-export const TRACE_VERSION = 2;
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+export { TRACE_FORMAT, TRACE_VERSION };
 
 export interface TraceHeader {
   readonly t: 'header';
@@ -92,156 +95,137 @@ export function formatLine(line: TraceLine): string {
   return JSON.stringify(line.t === 'case' ? { ...line, case: caseToJson(line.case) } : line);
 }
 
-/** A trace that cannot be read: the message names the line. */
+/**
+ * A trace that cannot be read: the message names the line. It often quotes
+ * the trace, so it is made printable here, once for every path that throws one.
+ */
 export class TraceError extends Error {
   override name = 'TraceError';
-}
-
-const SUITES: readonly string[] = ['table', 'props', 'stateful'];
-
-function need(ok: unknown, line: number, what: string): asserts ok {
-  if (!ok) throw new TraceError(`line ${line}: ${what}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Check one parsed line's shape (enough to judge it safely); returns it typed. */
-function checkLine(o: unknown, n: number): TraceLine {
-  need(isObject(o), n, 'not a JSON object');
-  const t = o.t;
-  need(typeof t === 'string', n, 'not an aiospec trace line (it has no "t")');
-  if (t === 'header') {
-    need(o.format === TRACE_FORMAT, n, `not an aiospec trace (format ${JSON.stringify(o.format)})`);
-    need(
-      READABLE_VERSIONS.includes(o.version),
-      n,
-      `trace version ${JSON.stringify(o.version)}, this aiospec reads versions ${READABLE_VERSIONS.join(' and ')}`,
-    );
-    need(
-      typeof o.profile === 'string' && typeof o.seed === 'number' && Array.isArray(o.suites),
-      n,
-      'header lacks profile, seed or suites',
-    );
-    need(
-      isObject(o.kernel) && isObject(o.environment) && isObject(o.target),
-      n,
-      'header lacks target, kernel or environment',
-    );
-    return o as unknown as TraceHeader;
-  }
-  if (t === 'end') {
-    need(typeof o.cases === 'number', n, 'end line lacks the case count');
-    return o as unknown as TraceLine;
-  }
-  need(typeof o.worker === 'string', n, `${String(t)} line lacks its worker`);
-  switch (t) {
-    case 'worker':
-      need(
-        isObject(o.host) &&
-          typeof o.host.pageSize === 'number' &&
-          typeof o.host.possibleCpus === 'number',
-        n,
-        'worker line lacks the host it detected',
-      );
-      return o as unknown as TraceLine;
-    case 'batch':
-      need(isObject(o.aioMaxNr), n, 'batch line lacks aioMaxNr');
-      return o as unknown as TraceLine;
-    case 'fill':
-      need('released' in o && 'made' in o, n, 'fill line lacks released or made');
-      return o as unknown as TraceLine;
-    case 'release':
-      need(
-        isObject(o.released) && Array.isArray(o.released.refs),
-        n,
-        'release line lacks the refs released',
-      );
-      return o as unknown as TraceLine;
-    case 'completions':
-      need(Array.isArray(o.completions), n, 'completions line lacks its list');
-      return o as unknown as TraceLine;
-    case 'case': {
-      need(
-        typeof o.suite === 'string' && SUITES.includes(o.suite),
-        n,
-        `case line has suite ${JSON.stringify(o.suite)}`,
-      );
-      need(
-        typeof o.index === 'number' && typeof o.rerun === 'boolean',
-        n,
-        'case line lacks index or rerun',
-      );
-      need(
-        isObject(o.report) && typeof o.report.status === 'string',
-        n,
-        'case line lacks the worker report',
-      );
-      let c: Case;
-      try {
-        c = parseCase(o.case);
-      } catch (e) {
-        throw new TraceError(`line ${n}: ${(e as Error).message}`);
-      }
-      if (o.report.status === 'ok') {
-        const results = o.report.results;
-        need(Array.isArray(results), n, 'ok report lacks its results');
-        const expected = c.steps.length;
-        need(
-          results.length >= expected,
-          n,
-          `the case has ${expected} steps but the report ${results.length} results`,
-        );
-        for (const [i, r] of results.entries())
-          need(isObject(r) && typeof r.op === 'string', n, `result ${i} is not a step result`);
-        for (const [i, s] of c.steps.entries()) {
-          const op = (results[i] as { op: string }).op;
-          need(op === s.op, n, `step ${i} is a ${s.op} but its result a ${op}`);
-        }
-      }
-      return { ...(o as unknown as Extract<TraceLine, { t: 'case' }>), case: c };
-    }
-    default:
-      throw new TraceError(`line ${n}: unknown line type ${JSON.stringify(t)}`);
+  constructor(message: string) {
+    super(printable(message));
   }
 }
+
+/** A check per line type, built once from the tables. */
+const LINE_SHAPES: ReadonlyMap<string, Check> = new Map(
+  Object.entries(LINE_CHECKS).map(([t, shape]) => [t, fields(shape)]),
+);
+
+function fail(line: number, what: string): never {
+  throw new TraceError(`line ${line}: ${what}`);
+}
+
+type CaseLine = Extract<TraceLine, { t: 'case' }>;
+
+/** A case line's case, read as `--case` reads one, and its results one per step. */
+function caseLine(o: Record<string, unknown>, n: number): CaseLine {
+  let c: Case;
+  try {
+    c = parseCase(o.case);
+  } catch (e) {
+    return fail(n, (e as Error).message);
+  }
+  const line = { ...(o as unknown as CaseLine), case: c };
+  if (line.report.status !== 'ok') return line;
+  const results = line.report.results;
+  const steps = c.steps.length;
+  // One result per step, then the case's own release when it released its contexts alone.
+  if (results.length < steps || results.length > steps + 1)
+    fail(n, `report.results: ${results.length} results for a case of ${steps} steps`);
+  c.steps.forEach((s, i) => {
+    const op = results[i]!.op;
+    if (op !== s.op) fail(n, `report.results[${i}].op: "${op}", but step ${i} is a ${s.op}`);
+  });
+  const after = results[steps];
+  if (after !== undefined && after.op !== 'release')
+    fail(
+      n,
+      `report.results[${steps}].op: "${after.op}" after the last step (only a release may follow)`,
+    );
+  return line;
+}
+
+/** One line's JSON, its fields checked against its type's table; the case line's case parsed. */
+function checkLine(o: unknown, n: number, ctx: LineContext): TraceLine {
+  if (!isObject(o)) return fail(n, 'not a JSON object');
+  if (typeof o.t !== 'string') return fail(n, 'not an aiospec trace line (it has no "t")');
+  const shape = LINE_SHAPES.get(o.t);
+  if (!shape)
+    return fail(n, `unknown line type ${shown(o.t)} (${[...LINE_SHAPES.keys()].join(', ')})`);
+  const p = shape(o, ctx);
+  if (p) fail(n, `${p.at}: ${p.what}`);
+  return o.t === 'case' ? caseLine(o, n) : (o as unknown as TraceLine);
+}
+
+/** What the lines before this one established. */
+interface Seen {
+  /** This line's number. */
+  readonly n: number;
+  /** Workers introduced so far, with the page size each detected. */
+  readonly workers: ReadonlyMap<string, number>;
+  readonly cases: number;
+  /** The end line's number, once there is one. */
+  readonly end: number | null;
+}
+
+/** How lines must follow one another; the first rule a line breaks is its error. */
+const ORDER: readonly {
+  readonly broken: (l: TraceLine, s: Seen) => boolean;
+  readonly why: (l: TraceLine, s: Seen) => string;
+}[] = [
+  {
+    broken: (_, s) => s.end !== null,
+    why: (_, s) => `after the end line (line ${s.end}): a trace ends at its end line`,
+  },
+  {
+    broken: (l, s) => s.n === 1 && l.t !== 'header',
+    why: () => 'the first line is not the trace header',
+  },
+  {
+    broken: (l, s) => s.n > 1 && l.t === 'header',
+    why: () => 'a second header (a trace has one, its first line)',
+  },
+  {
+    broken: (l, s) => 'worker' in l && l.t !== 'worker' && !s.workers.has(l.worker),
+    why: (l) =>
+      `worker: ${shown((l as { worker: string }).worker)} was not started by an earlier worker line`,
+  },
+  {
+    broken: (l, s) => l.t === 'end' && l.cases !== s.cases,
+    why: (l, s) =>
+      `cases: the end line counts ${(l as { cases: number }).cases} cases, the trace has ${s.cases}`,
+  },
+];
 
 /** Parse a whole trace; a malformed or truncated one throws a TraceError naming the line. */
 export function parseTrace(text: string): { header: TraceHeader; lines: TraceLine[] } {
   const raw = text.split('\n');
-  if (raw.at(-1) === '') raw.pop();
-  need(raw.length > 0, 1, 'empty trace');
+  // A trace the recorder finished ends with a newline; without one, the last line may be cut.
+  const unterminated = raw.at(-1) !== '';
+  if (!unterminated) raw.pop();
+  if (raw.length === 0) fail(1, 'empty trace');
+  const workers = new Map<string, number>();
+  let cases = 0;
+  let end: number | null = null;
   const lines = raw.map((l, i) => {
+    const n = i + 1;
     let o: unknown;
     try {
       o = JSON.parse(l);
     } catch (e) {
-      throw new TraceError(`line ${i + 1}: not JSON (${(e as Error).message})`);
+      if (unterminated && n === raw.length)
+        fail(n, 'the trace stops here in the middle of a line (cut short?)');
+      fail(n, `not JSON (${(e as Error).message})`);
     }
-    return checkLine(o, i + 1);
+    const worker = isObject(o) && typeof o.worker === 'string' ? o.worker : '';
+    const line = checkLine(o, n, { pageSize: workers.get(worker) ?? null });
+    const broken = ORDER.find((r) => r.broken(line, { n, workers, cases, end }));
+    if (broken) fail(n, broken.why(line, { n, workers, cases, end }));
+    if (line.t === 'worker') workers.set(line.worker, line.host.pageSize);
+    if (line.t === 'case') cases++;
+    if (line.t === 'end') end = n;
+    return line;
   });
-  const header = lines[0];
-  need(header?.t === 'header', 1, 'the first line is not the trace header');
-  lines.slice(1).forEach((l, i) => {
-    need(l.t !== 'header', i + 2, 'a second header');
-  });
-  const end = lines.at(-1);
-  if (end?.t !== 'end')
-    throw new TraceError(
-      `line ${raw.length}: the trace stops here without its end line (cut short?)`,
-    );
-  const cases = lines.filter((l) => l.t === 'case').length;
-  need(
-    end.cases === cases,
-    raw.length,
-    `the end line counts ${end.cases} cases, the trace has ${cases}`,
-  );
-  const workers = new Set<string>();
-  lines.forEach((l, i) => {
-    if (l.t === 'worker') workers.add(l.worker);
-    else if ('worker' in l)
-      need(workers.has(l.worker), i + 1, `worker "${l.worker}" used before its worker line`);
-  });
-  return { header: header as TraceHeader, lines };
+  if (end === null) fail(raw.length, 'the trace stops here without its end line (cut short?)');
+  return { header: lines[0] as TraceHeader, lines };
 }

@@ -24,6 +24,7 @@ import {
   summarize,
 } from '../summarize.js';
 import { parseTrace, TraceError, type TraceHeader, type TraceLine } from './format.js';
+import { requireCases } from './nothing-to-judge.js';
 
 export interface ReplayOptions {
   /** Judge with this profile instead of the one the trace was recorded against. */
@@ -51,6 +52,7 @@ export async function replayTrace(
 ): Promise<{ header: TraceHeader; summary: RunSummary }> {
   const started = Date.now();
   const { header, lines } = parseTrace(text);
+  requireCases(lines);
   const profile = opts.profile ?? (header.profile as ProfileName);
   const judges = new Map<string, Judge>();
   /** Per worker, the setups of the current batch that left contexts (a case's reproducer prefix). */

@@ -594,6 +594,22 @@ describe('human reporter', () => {
     );
   });
 
+  it('lists inconclusive cases with their reasons, the first few of many', () => {
+    const lines = renderHuman(diverged, { color: false }).split('\n');
+    const at = lines.indexOf('INCONCLUSIVE props #1 io_setup(2, zero)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe('  reason: aio-nr moved under the case');
+
+    const many: CaseResult[] = Array.from({ length: 25 }, (_, i) =>
+      result({ suite: 'props', index: i, name: `case ${i}`, status: 'inconclusive', reason: 'x' }),
+    );
+    const text = renderHuman({ ...diverged, inconclusive: 25, results: many }, { color: false });
+    const shown = text.split('\n').filter((l) => l.startsWith('INCONCLUSIVE '));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(25);
+    expect(text).toContain(`(and ${25 - shown.length} more inconclusive cases`);
+  });
+
   it('progress lines are plain', () => {
     expect(progressLine('props', 4096, 10000)).toBe('[props] 4096/10000 cases');
   });

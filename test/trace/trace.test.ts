@@ -94,7 +94,7 @@ describe('replaying a trace', () => {
         const i = ls.findIndex((l) => l.includes('"t":"case"'));
         ls[i] = ls[i]!.replace('"op":"setup"', '"op":"destroy","target":{"address":"0"}');
       },
-      /line \d+: step 0 is a destroy but its result a setup/,
+      /line \d+: report\.results\[0\]\.op: "setup", but step 0 is a destroy/,
     ],
     [
       'not a trace at all',
