@@ -2,7 +2,8 @@
  * The same stream of single-call cases (the props suite's, fixed seed) run by
  *   (a) aiospec's engine: generation + model + real call in a worker + comparison,
  *   (b) a minimal C harness making only the syscalls, releasing contexts in bulk
- *       (a forked child per chunk of cases; its exit releases them): the floor,
+ *       as the worker does (a pool of threads; done when each context is out of
+ *       the process's table): the floor,
  *   (c) a naive C harness that io_destroys each context before the next case.
  * Prints cases/s for each and the ratios; `--json` prints one line.
  * The engine and the C reference each run the stream --repeat times (the

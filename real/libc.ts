@@ -30,6 +30,15 @@ export interface Libc {
   readonly syscallU64: KoffiFn<(nr: number, a: bigint) => number>;
   /** syscall(nr, a, b, c): seccomp(op, flags, args). */
   readonly syscall3: (nr: number, a: number, b: number, c: bigint) => number;
+  /** syscall(nr, ctx, min_nr, nr, events, timeout): io_getevents. */
+  readonly syscallGetevents: (
+    nr: number,
+    ctx: bigint,
+    minNr: number,
+    n: number,
+    events: bigint | null,
+    timeout: bigint | null,
+  ) => number;
   readonly mmap: (
     addr: bigint | null,
     len: number,
@@ -93,6 +102,9 @@ export function libc(): Libc {
     syscallU32Ptr: f('long syscall(long nr, uint32_t a, void *b)'),
     syscallU64: f('long syscall(long nr, uint64_t a)'),
     syscall3: f('long syscall(long nr, unsigned int a, unsigned int b, void *c)'),
+    syscallGetevents: f(
+      'long syscall(long nr, uint64_t ctx, long min, long n, void *ev, void *ts)',
+    ),
     mmap: f('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)'),
     mprotect: f('int mprotect(void *addr, size_t len, int prot)'),
     munmap: f('int munmap(void *addr, size_t len)'),
