@@ -6,6 +6,7 @@
 import { RealUnavailable } from '../../real/arch.js';
 import { WorkerStartError } from '../../real/worker-process.js';
 import { printable } from '../report/printable.js';
+import { type CommandResult, writeOut } from './command-result.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { openFilesMessage } from './fd-limit.js';
@@ -13,7 +14,6 @@ import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
-export type CommandResult = { out: string; code: number };
 type Command = (argv: readonly string[]) => CommandResult | Promise<CommandResult>;
 
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
@@ -70,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const { out, code } = await cmd.run(rest);
-    if (out) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    writeOut(out);
     return code;
   } catch (e) {
     const why = environmentProblem(e);

@@ -208,7 +208,8 @@ export class OutputFile {
 }
 
 /** Write a whole report to `out` (opened before the run) and put it in place. */
-export function writeWhole(out: OutputFile, text: string): void {
-  out.write(text.endsWith('\n') ? text : `${text}\n`);
+export function writeWhole(out: OutputFile, text: string | Iterable<string>): void {
+  if (typeof text === 'string') out.write(text.endsWith('\n') ? text : `${text}\n`);
+  else for (const chunk of text) out.write(chunk);
   out.commit();
 }

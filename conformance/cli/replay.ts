@@ -1,9 +1,11 @@
 /** `aiospec replay FILE`: a recorded trace checked against the model, no kernel involved. */
+
 import { readFileSync } from 'node:fs';
-import { humanReport, REPORTERS, type ReporterName } from '../report/index.js';
+import { type ReporterName, reportChunks } from '../report/index.js';
 import { TraceError } from '../trace/format.js';
 import { replayTrace } from '../trace/replay.js';
 import { parseFlags, stringFlag } from './args.js';
+import type { CommandResult } from './command-result.js';
 import { parseProfile } from './env-flags.js';
 import { describeErrno, OutputFile, writeWhole } from './output.js';
 import { parseReporter } from './run.js';
@@ -25,9 +27,7 @@ Exit status: 0 conformant, 1 divergences found, 2 usage error, a trace that
 cannot be read (the error names the line and the field), or a trace with no
 cases to judge, 3 internal error.`;
 
-export async function replayCommand(
-  argv: readonly string[],
-): Promise<{ out: string; code: number }> {
+export async function replayCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseFlags(
     argv,
     { profile: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' } },
@@ -52,7 +52,7 @@ async function judge(
   profile: Parameters<typeof replayTrace>[1],
   reporter: ReporterName,
   out: OutputFile | undefined,
-): Promise<{ out: string; code: number }> {
+): Promise<CommandResult> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -68,10 +68,9 @@ async function judge(
     if (e instanceof TraceError) throw new EnvironmentError(`${file}: ${e.message}`);
     throw e;
   }
-  const report =
-    reporter === 'human'
-      ? humanReport(summary, process.stdout.isTTY === true && out === undefined)
-      : REPORTERS[reporter](summary);
+  const report = reportChunks(reporter, summary, {
+    color: process.stdout.isTTY === true && out === undefined,
+  });
   const code = summary.diverged > 0 ? 1 : 0;
   if (out !== undefined) {
     writeWhole(out, report);

@@ -1,4 +1,5 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
+
 import { existsSync } from 'node:fs';
 import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
@@ -8,10 +9,11 @@ import type { ModelRules } from '../engine/mirror.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import { PathUnreachable, pathProblem } from '../gen/replay-path.js';
-import { humanReport, progressLine, REPORTERS, type ReporterName } from '../report/index.js';
+import { progressLine, REPORTERS, type ReporterName, reportChunks } from '../report/index.js';
 import { CaseRefused, type RunConfig, runConformance, SUITES } from '../run.js';
 import { TraceWriter } from '../trace/writer.js';
 import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
+import type { CommandResult } from './command-result.js';
 import { parseProfile } from './env-flags.js';
 import { parseIntIn, parseU64 } from './numbers.js';
 import { OutputFile, writeWhole } from './output.js';
@@ -183,10 +185,9 @@ async function execute(
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
   }
-  const text =
-    reporter === 'human'
-      ? humanReport(summary, process.stdout.isTTY === true && out === undefined)
-      : REPORTERS[reporter](summary);
+  const text = reportChunks(reporter, summary, {
+    color: process.stdout.isTTY === true && out === undefined,
+  });
   const code = summary.diverged > 0 ? 1 : 0;
   if (out !== undefined) {
     writeWhole(out, text);
@@ -229,7 +230,7 @@ function checkPath(
 export async function runCommand(
   argv: readonly string[],
   internal: { readonly rules?: ModelRules } = {},
-): Promise<{ out: string; code: number }> {
+): Promise<CommandResult> {
   const parsed = parseFlags(argv, {
     ...COMMON,
     path: { type: 'string' },
@@ -270,9 +271,7 @@ export async function runCommand(
   }
 }
 
-export async function recordCommand(
-  argv: readonly string[],
-): Promise<{ out: string; code: number }> {
+export async function recordCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseFlags(argv, { ...COMMON, out: { type: 'string' } });
   const c = commonConfig(parsed, 'target');
   const file = stringFlag(parsed, 'out');

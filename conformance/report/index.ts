@@ -1,9 +1,9 @@
-/** The reporters by name: each turns a RunSummary into text. */
+/** The reporters by name: each turns a RunSummary into text (whole, or a piece at a time). */
 import type { RunSummary } from '../engine/summary.js';
 import { renderHuman } from './human.js';
 import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
-import { renderTap } from './tap.js';
+import { junitChunks, renderJunit } from './junit.js';
+import { renderTap, tapChunks } from './tap.js';
 
 export { progressLine } from './human.js';
 
@@ -18,4 +18,18 @@ export type ReporterName = keyof typeof REPORTERS;
 
 export function humanReport(s: RunSummary, color: boolean): string {
   return renderHuman(s, { color });
+}
+
+/**
+ * A report a piece at a time, for writing as it is made: TAP and JUnit list
+ * every case, millions of them in a long run, and are never held whole.
+ */
+export function reportChunks(
+  name: ReporterName,
+  s: RunSummary,
+  opts: { readonly color: boolean },
+): Iterable<string> {
+  if (name === 'tap') return tapChunks(s);
+  if (name === 'junit') return junitChunks(s);
+  return [name === 'human' ? renderHuman(s, opts) : REPORTERS[name](s)];
 }

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Case } from '../../conformance/cases.js';
-import { runCommand } from '../../conformance/cli/run.js';
+import { runCommand as runReport } from '../../conformance/cli/run.js';
 import type { RecordedCase, Recorder } from '../../conformance/engine/recorder.js';
 import { propsCaseArb } from '../../conformance/gen/props.js';
 import { runConformance } from '../../conformance/run.js';
@@ -19,6 +19,12 @@ import { withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { workersOf } from '../support/processes.js';
 import { aioMaxNr, REAL, ROOT_REASON } from '../support/real.js';
 import { killQuietly, startedProcesses } from '../support/started.js';
+
+/** `aiospec run ARGV` in this process, its report as one string. */
+async function runCommand(argv: readonly string[], internal: Parameters<typeof runReport>[1] = {}) {
+  const r = await runReport(argv, internal);
+  return { code: r.code, out: typeof r.out === 'string' ? r.out : [...r.out].join('') };
+}
 
 /** JSON.stringify replacer: u64 values (bigint) as their decimal text, for failure messages. */
 const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
