@@ -118,6 +118,35 @@ export interface RealCase {
   readonly steps: readonly RealStep[];
   /** Release the contexts this case created when it ends; the release result is appended to the results. */
   readonly release?: boolean;
+  /**
+   * Watch aio-nr and aio-max-nr for this many milliseconds just before the
+   * case's first step and just after its last (before its release): whether
+   * anyone else touched them around it (see QuietWindows).
+   */
+  readonly quietMs?: number;
+}
+
+/** The lowest and highest value read during a window (null where the kernel keeps no such counter). */
+export type Span = readonly [U64, U64] | null;
+
+/** What a watch of the counters saw: every value read, as a span, and how many reads. */
+export interface QuietWindow {
+  readonly aioNr: Span;
+  readonly aioMaxNr: Span;
+  readonly reads: number;
+}
+
+/** The windows watched around a case (RealCase.quietMs). */
+export interface QuietWindows {
+  readonly before: QuietWindow;
+  readonly after: QuietWindow;
+}
+
+/** One case's outcome in a batch reply. */
+export interface CaseResults {
+  readonly id: number;
+  readonly results: readonly StepResult[];
+  readonly quiet?: QuietWindows;
 }
 
 export interface Completion {
@@ -189,7 +218,7 @@ export type Reply =
       readonly aioMaxNr: { readonly before: U64 | null; readonly after: U64 | null };
       /** What changing the fillers did: fillers released, then fillers made. */
       readonly fill?: { readonly released: ReleaseResult | null; readonly made: FillResult | null };
-      readonly cases: readonly { readonly id: number; readonly results: readonly StepResult[] }[];
+      readonly cases: readonly CaseResults[];
       /** The release after the cases, when asked for. */
       readonly released?: ReleaseResult;
       readonly completions: readonly Completion[];

@@ -19,6 +19,7 @@ import type {
   Completion,
   FillResult,
   HostInfo,
+  QuietWindows,
   RealCase,
   ReleaseResult,
   Reply,
@@ -29,7 +30,12 @@ import type {
 } from './protocol.js';
 
 export type CaseOutcome =
-  | { readonly id: number; readonly status: 'ok'; readonly results: readonly StepResult[] }
+  | {
+      readonly id: number;
+      readonly status: 'ok';
+      readonly results: readonly StepResult[];
+      readonly quiet?: QuietWindows;
+    }
   | {
       readonly id: number;
       readonly status: 'crashed';
@@ -225,7 +231,12 @@ export abstract class WorkerHandle {
     const reply = await this.reply(id, timeoutMs);
     if (reply?.type === 'batch') {
       return {
-        cases: reply.cases.map((c) => ({ id: c.id, status: 'ok', results: c.results })),
+        cases: reply.cases.map((c) => ({
+          id: c.id,
+          status: 'ok',
+          results: c.results,
+          ...(c.quiet ? { quiet: c.quiet } : {}),
+        })),
         aioMaxNr: reply.aioMaxNr,
         ...(reply.fill ? { fill: reply.fill } : {}),
         ...(reply.released ? { released: reply.released } : {}),

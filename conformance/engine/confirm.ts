@@ -10,14 +10,22 @@
  * delta of a call, and whether io_setup fails with EAGAIN. Errnos other than
  * EAGAIN, *ctx_idp, the ring and its slot are this process's alone. So:
  *
- * - A run's evidence is *trustworthy* unless the worker died, or a difference
- *   touches the counter while the counter or the limit was seen moving around
- *   the case (see Judge: the reads between a worker's calls must not change).
  * - A case is `diverge` only when it ran again *alone, exactly as the report
- *   prints it*, and two such re-runs with trustworthy evidence differ from the
- *   model in exactly the same way (same steps, fields and values). A
- *   deterministic kernel difference repeats; another process's noise does
- *   not repeat to the event.
+ *   prints it*, and its re-runs with trustworthy evidence differ from the
+ *   model in exactly the same way (same steps, fields and values): two of
+ *   them, or three where EAGAIN is involved. A deterministic kernel
+ *   difference repeats; another process's noise does not, to the event.
+ * - A run's evidence is *trustworthy* unless the worker died, or a difference
+ *   depends on the counter and the run did not see the counter still:
+ *   - an aio-nr delta of another value: the reads between the worker's calls
+ *     must not have moved (see Judge);
+ *   - EAGAIN against success: that much, and more, because its values are
+ *     always the same: another process that charges aio-nr for an instant (an
+ *     io_setup whose final write faults holds its charge for microseconds)
+ *     turns a call that needs all the room into EAGAIN between two reads that
+ *     both see the room free. Such re-runs are watched: aio-nr and aio-max-nr
+ *     must hold still for QUIET_MS just before and just after the case, which
+ *     no process doing AIO around it lets happen.
  * - A re-run that agrees with the model settles the case: `pass` when every
  *   difference seen was one another process can cause (the counter, EAGAIN),
  *   else `inconclusive` (something that should be deterministic did not
@@ -44,6 +52,11 @@ export interface Attempt {
   readonly disturbed: string | null;
   /** Why this run produced no evidence at all (the worker died or hung), or null. */
   readonly failure: string | null;
+  /**
+   * Whether the run was watched and seen quiet: aio-nr and aio-max-nr held
+   * still for QUIET_MS just before and just after it.
+   */
+  readonly quiet: boolean;
 }
 
 /** The first run (in its batch) and every re-run alone, in order. */
@@ -55,7 +68,12 @@ export interface Runs {
 }
 
 export type Decision =
-  | { readonly kind: 'rerun'; readonly candidate: number }
+  | {
+      readonly kind: 'rerun';
+      readonly candidate: number;
+      /** Watch the counters around the re-run (an EAGAIN difference needs it to count). */
+      readonly watch: boolean;
+    }
   | {
       readonly kind: 'settled';
       readonly status: 'pass' | 'diverge' | 'inconclusive';
@@ -64,8 +82,16 @@ export type Decision =
       readonly shown: Attempt;
     };
 
-/** Re-runs of one form of a case before it is called inconclusive. */
+/** Milliseconds the counters are watched just before and just after a re-run that needs it. */
+export const QUIET_MS = 10;
+
+/** Re-runs of one form of a case before it is called inconclusive (EAGAIN: more, as it needs more). */
 export const MAX_RERUNS = 4;
+const MAX_RERUNS_EAGAIN = 6;
+
+/** Re-runs that must differ alike to confirm (EAGAIN: one more, its values never vary). */
+const ALIKE = 2;
+const ALIKE_EAGAIN = 3;
 
 export function hasDiffs(a: Attempt): boolean {
   return a.steps.some((s) => s.diffs.length > 0);
@@ -75,12 +101,13 @@ export function hasDiffs(a: Attempt): boolean {
  * What one difference can be blamed on:
  * - `own`: this process alone (an errno other than EAGAIN, *ctx_idp, the ring,
  *   the slot; a counter the kernel has and the model has not, or the reverse);
- * - `counter`: possibly another process (the aio-nr delta's value, EAGAIN);
+ * - `eagain`: EAGAIN on one side: possibly another process, even unseen;
+ * - `counter`: the aio-nr delta's value: possibly another process;
  * - `consequence`: the delta of a step whose errno differs for reasons of its
  *   own: it differs because the call did, by however much another process
  *   moved the counter meanwhile, so its value says nothing more.
  */
-type Blame = 'own' | 'counter' | 'consequence';
+type Blame = 'own' | 'eagain' | 'counter' | 'consequence';
 
 function errnoDecides(s: StepJudgement): boolean {
   const e = s.diffs.find((d) => d.field === 'errno');
@@ -88,19 +115,29 @@ function errnoDecides(s: StepJudgement): boolean {
 }
 
 function blame(s: StepJudgement, d: Difference): Blame {
-  if (d.field === 'errno') return d.model === 'EAGAIN' || d.real === 'EAGAIN' ? 'counter' : 'own';
+  if (d.field === 'errno') return d.model === 'EAGAIN' || d.real === 'EAGAIN' ? 'eagain' : 'own';
   if (d.field !== 'aioNrDelta') return 'own';
   if (d.model === null || d.real === null) return 'own';
   return errnoDecides(s) ? 'consequence' : 'counter';
 }
 
+const blamed = (a: Attempt, which: readonly Blame[]) =>
+  a.steps.some((s) => s.diffs.some((d) => which.includes(blame(s, d))));
+
 /** Whether a run's differences could come from another process. */
 export function counterSensitive(a: Attempt): boolean {
-  return a.steps.some((s) => s.diffs.some((d) => blame(s, d) === 'counter'));
+  return blamed(a, ['counter', 'eagain']);
+}
+
+/** Whether a run's differences involve EAGAIN (they then need a watched, quiet re-run to count). */
+export function eagainInvolved(a: Attempt): boolean {
+  return blamed(a, ['eagain']);
 }
 
 export function trustworthy(a: Attempt): boolean {
-  return a.failure === null && (a.disturbed === null || !counterSensitive(a));
+  if (a.failure !== null) return false;
+  if (!counterSensitive(a)) return true;
+  return a.disturbed === null && (!eagainInvolved(a) || a.quiet);
 }
 
 const text = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v));
@@ -162,22 +199,24 @@ export function decide(runs: Runs): Decision {
         shown: noise ? agreed : first,
       };
     }
-    const confirmed = twoAlike(tries.filter(trustworthy));
+    const eagain = differing.some(eagainInvolved);
+    const confirmed = alike(tries.filter(trustworthy), eagain ? ALIKE_EAGAIN : ALIKE);
     if (confirmed)
       return {
         kind: 'settled',
         status: 'diverge',
-        reason: `differed from the model in exactly the same way in ${confirmed.count} re-runs alone${counterSensitive(confirmed.shown) ? ', with aio-nr and aio-max-nr steady' : ''}`,
+        reason: `differed from the model in exactly the same way in ${confirmed.count} re-runs alone${eagain ? ', with aio-nr and aio-max-nr still around each' : counterSensitive(confirmed.shown) ? ', with aio-nr and aio-max-nr steady' : ''}`,
         shown: confirmed.shown,
       };
-    if (tries.length < MAX_RERUNS) return { kind: 'rerun', candidate };
+    if (tries.length < (eagain ? MAX_RERUNS_EAGAIN : MAX_RERUNS))
+      return { kind: 'rerun', candidate, watch: eagain };
     const noisy = tries.filter((t) => !trustworthy(t));
     return {
       kind: 'settled',
       status: 'inconclusive',
       reason:
         noisy.length === tries.length
-          ? `${noisy.at(-1)!.disturbed} in each of ${tries.length} re-runs (another process is using AIO)`
+          ? `${noisy.at(-1)!.disturbed ?? 'aio-nr could not be seen still around it'} in each of ${tries.length} re-runs (another process is using AIO)`
           : `the differences did not repeat in ${tries.length} re-runs alone`,
       shown: first,
     };
@@ -191,14 +230,14 @@ export function decide(runs: Runs): Decision {
   };
 }
 
-/** Two runs with the same differences, and how many runs share them. */
-function twoAlike(runs: readonly Attempt[]): { shown: Attempt; count: number } | null {
+/** `n` runs with the same differences (the last of them shows it), and how many share them. */
+function alike(runs: readonly Attempt[], n: number): { shown: Attempt; count: number } | null {
   const byPrint = new Map<string, Attempt[]>();
   for (const r of runs) {
     const key = fingerprint(r);
     const same = byPrint.get(key) ?? [];
     same.push(r);
-    if (same.length >= 2) return { shown: same[1]!, count: same.length };
+    if (same.length >= n) return { shown: r, count: same.length };
     byPrint.set(key, same);
   }
   return null;

@@ -40,7 +40,7 @@ import {
   WorkerStartError,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
-import { type Attempt, type Decision, decide } from './confirm.js';
+import { type Attempt, type Decision, decide, QUIET_MS } from './confirm.js';
 import { hostEnvironment } from './host-env.js';
 import { Judge } from './judge.js';
 import type { ModelRules } from './mirror.js';
@@ -94,6 +94,8 @@ interface Job {
   readonly case: Case;
   readonly candidate: number;
   readonly rerun: boolean;
+  /** Watch aio-nr and aio-max-nr just before and after it (QUIET_MS). */
+  readonly watch?: boolean;
 }
 
 /** Tries to start a worker before its cases are given up as skipped. */
@@ -196,7 +198,13 @@ export class Engine {
         const forms = candidates(t.v);
         const d = decide({ first: t.first, reruns: t.reruns, candidates: forms.length });
         if (d.kind === 'rerun')
-          jobs.push({ t, case: forms[d.candidate]!, candidate: d.candidate, rerun: true });
+          jobs.push({
+            t,
+            case: forms[d.candidate]!,
+            candidate: d.candidate,
+            rerun: true,
+            watch: d.watch,
+          });
         else settleWith(t, d, forms);
       }
       if (jobs.length === 0) return;
@@ -299,6 +307,7 @@ export class Engine {
       id: i,
       steps: j.case.steps.map(realStep),
       release: alone,
+      ...(j.watch ? { quietMs: QUIET_MS } : {}),
     }));
     const timeout = this.options.batchTimeoutMs ?? 60_000 + 50 * cases.length;
     return s.worker.run(cases, timeout, { ...fill, releaseAfter: !alone });

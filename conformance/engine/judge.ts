@@ -16,6 +16,8 @@ import type { Environment, U32Read } from '../../model/index.js';
 import type {
   Completion,
   FillResult,
+  QuietWindow,
+  QuietWindows,
   ReleaseResult,
   StepResult,
   U64,
@@ -28,7 +30,12 @@ import type { PendingReturn, StepJudgement } from './verdict.js';
 
 /** What a worker reported for one case: its step results, or why it has none. */
 export type CaseReport =
-  | { readonly status: 'ok'; readonly results: readonly StepResult[] }
+  | {
+      readonly status: 'ok';
+      readonly results: readonly StepResult[];
+      /** The counters watched just before and after the case (asked of re-runs that need them). */
+      readonly quiet?: QuietWindows;
+    }
   | {
       readonly status: 'crashed';
       readonly signal: string | null;
@@ -46,6 +53,30 @@ export interface FillReport {
 /** A run being judged: an Attempt whose doubts are still being collected. */
 interface OpenAttempt extends Attempt {
   disturbed: string | null;
+  quiet: boolean;
+}
+
+/** Why a watched window shows someone else at work (a counter not constant in it), or null. */
+function unquiet(w: QuietWindow, where: string): string | null {
+  for (const [name, span] of [
+    ['aio-nr', w.aioNr],
+    ['aio-max-nr', w.aioMaxNr],
+  ] as const)
+    if (span && String(span[0]) !== String(span[1]))
+      return `${name} moved between ${span[0]} and ${span[1]} ${where} (another process)`;
+  return null;
+}
+
+/** The value a window held (its counters are constant when it is quiet). */
+const held = (w: QuietWindow) => (w.aioNr ? BigInt(w.aioNr[0]) : null);
+
+/** aio-nr as read by the first and the last step of a case that read it. */
+function ends(results: readonly StepResult[]): { first: bigint | null; last: bigint | null } {
+  const reads = results.filter(
+    (r): r is Extract<StepResult, { aioNrBefore: unknown }> => 'aioNrBefore' in r,
+  );
+  const at = (v: U64 | null | undefined) => (v === null || v === undefined ? null : BigInt(v));
+  return { first: at(reads[0]?.aioNrBefore), last: at(reads.at(-1)?.aioNrAfter) };
 }
 
 /** Why a worker gave no results for a case, as a reason a person can act on. */
@@ -117,11 +148,18 @@ export class Judge {
   ): { attempt: Attempt; reproducer?: Case } | null {
     if (report.status === 'not-run') return null;
     const failure = failureOf(report);
-    const attempt: OpenAttempt = { candidate, steps: [], disturbed: this.batchDoubt, failure };
+    const attempt: OpenAttempt = {
+      candidate,
+      steps: [],
+      disturbed: this.batchDoubt,
+      failure,
+      quiet: false,
+    };
     if (report.status !== 'ok') return { attempt };
     const reproducer =
       prefix && prefix.length > 0 ? { ...c, steps: [...prefix, ...c.steps] } : undefined;
     this.judgeSteps(c, report.results, attempt);
+    if (report.quiet) this.watched(report.quiet, report.results.slice(0, c.steps.length), attempt);
     if (prefix)
       c.steps.forEach((step, k) => {
         const r = report.results[k];
@@ -129,6 +167,26 @@ export class Judge {
       });
     this.open = attempt;
     return reproducer ? { attempt, reproducer } : { attempt };
+  }
+
+  /**
+   * The counters were watched just before and just after the case: the run
+   * was quiet if they held still in both windows and the case's own first and
+   * last reads match them (nobody moved them in between either).
+   */
+  private watched(q: QuietWindows, results: readonly StepResult[], attempt: OpenAttempt): void {
+    const { first, last } = ends(results);
+    const doubt =
+      unquiet(q.before, 'just before the case') ??
+      unquiet(q.after, 'just after the case') ??
+      (first !== null && held(q.before) !== null && first !== held(q.before)
+        ? `aio-nr moved from ${held(q.before)} to ${first} as the case began (another process)`
+        : null) ??
+      (last !== null && held(q.after) !== null && last !== held(q.after)
+        ? `aio-nr moved from ${last} to ${held(q.after)} as the case ended (another process)`
+        : null);
+    if (doubt !== null) attempt.disturbed ??= doubt;
+    attempt.quiet = doubt === null && attempt.disturbed === null;
   }
 
   /** The worker released contexts: follow, and notice aio-nr ending elsewhere than this process explains. */

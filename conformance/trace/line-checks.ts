@@ -30,6 +30,7 @@ import {
   tagged,
   u64,
 } from './checks.js';
+import { u64Problem } from './u64.js';
 
 export const TRACE_FORMAT = 'aiospec-trace';
 /** The version written. Version 1 (no batch lines, no candidate) is still read. */
@@ -96,6 +97,8 @@ const STEP_RESULTS = {
     ret: nullable(ret),
     errno,
     token: optional(counter),
+    // The worker's context whose ring started at the handle (version 2).
+    ref: optional(counter),
     ringGone: boolean,
     scratchUnmapped: optional(boolean),
     aioNrBefore: aioCount,
@@ -113,8 +116,25 @@ const fill = fields({
   aioNrAfter: aioCount,
 });
 
+/** The lowest and highest value of a counter while it was watched, or null where there is none. */
+const span = nullable(
+  is(
+    (v) => Array.isArray(v) && v.length === 2 && v.every((x) => u64Problem(x) === undefined),
+    'a [lowest, highest] pair of u64 values',
+  ),
+);
+const window = fields({
+  aioNr: span,
+  aioMaxNr: span,
+  reads: intIn(1, Number.MAX_SAFE_INTEGER, 'a count of reads'),
+});
+
 const REPORTS = {
-  ok: fields({ results: listOf(tagged('op', STEP_RESULTS)) }),
+  ok: fields({
+    results: listOf(tagged('op', STEP_RESULTS)),
+    // The counters watched just before and after a re-run that asked for it (version 2).
+    quiet: optional(fields({ before: window, after: window })),
+  }),
   crashed: fields({
     signal: nullable(is((v) => typeof v === 'string' && /^SIG[A-Z0-9]+$/.test(v), 'a signal name')),
     code: nullable(intIn(0, MAX_EXIT_CODE, 'an exit status')),

@@ -22,6 +22,7 @@ import {
   RLIMIT_AS,
 } from '../libc.js';
 import type {
+  CaseResults,
   ClobberResult,
   Completion,
   DestroyResult,
@@ -31,9 +32,11 @@ import type {
   RealStep,
   ReleaseResult,
   Reply,
+  QuietWindow,
   Request,
   RingRead,
   SetupResult,
+  Span,
   StepResult,
   U64,
 } from '../protocol.js';
@@ -142,8 +145,8 @@ export class Executor {
         ? undefined
         : await this.setFill(req.fill === null ? null : BigInt(req.fill));
     this.batchRefs = [];
-    const cases: { id: number; results: StepResult[] }[] = [];
-    for (const kase of req.cases) cases.push({ id: kase.id, results: await this.runCase(kase) });
+    const cases: CaseResults[] = [];
+    for (const kase of req.cases) cases.push(await this.runCase(kase));
     this.measure(this.unmeasured);
     const released = req.releaseAfter ? await this.release(this.batchRefs) : undefined;
     return {
@@ -158,18 +161,57 @@ export class Executor {
   }
 
   /** Run one case's steps; results in order (plus the release of its contexts when asked). */
-  async runCase(kase: RealCase): Promise<StepResult[]> {
+  async runCase(kase: RealCase): Promise<CaseResults> {
     this.caseRefs = [];
     const out: StepResult[] = [];
+    const before = kase.quietMs ? this.watch(kase.quietMs) : undefined;
     for (const step of kase.steps) {
       const r = await this.step(step);
       this.caseRefs.push(r.op === 'setup' ? r.ref : undefined);
       if (r.op === 'setup' && r.ref !== undefined) this.batchRefs.push(r.ref);
       out.push(r);
     }
+    const after = kase.quietMs ? this.watch(kase.quietMs) : undefined;
     if (kase.release)
       out.push(await this.release(this.caseRefs.filter((r): r is number => r !== undefined)));
-    return out;
+    return {
+      id: kase.id,
+      results: out,
+      ...(before && after ? { quiet: { before, after } } : {}),
+    };
+  }
+
+  /**
+   * Read aio-nr and aio-max-nr over and over for `ms` milliseconds, this
+   * process doing nothing else: whatever moves them meanwhile is someone
+   * else. (A process that charges aio-nr only for an instant, such as an
+   * io_setup whose final write faults, can slip between two reads of a call's
+   * own bracket; one that does anything else with AIO shows here.)
+   */
+  private watch(ms: number): QuietWindow {
+    const span = (read: () => bigint | null) => {
+      let lo: bigint | null = null;
+      let hi: bigint | null = null;
+      return {
+        read: () => {
+          const v = read();
+          if (v === null) return;
+          if (lo === null || v < lo) lo = v;
+          if (hi === null || v > hi) hi = v;
+        },
+        get: (): Span => (lo === null || hi === null ? null : [u64(lo)!, u64(hi)!]),
+      };
+    };
+    const nr = span(() => this.aioNr.read());
+    const max = span(() => this.aioMaxNr.read());
+    const end = performance.now() + ms;
+    let reads = 0;
+    do {
+      nr.read();
+      max.read();
+      reads++;
+    } while (performance.now() < end);
+    return { aioNr: nr.get(), aioMaxNr: max.get(), reads };
   }
 
   takeCompletions(): Completion[] {

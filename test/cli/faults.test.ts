@@ -17,6 +17,7 @@ import {
 } from '../../conformance/cli/fd-limit.js';
 import { resolveTarget, targetFdShortage } from '../../conformance/cli/targets.js';
 import { gvisorAvailable } from '../../real/targets/gvisor.js';
+import { type CliResult, expectOneLine } from '../support/one-line.js';
 import { REAL } from '../support/real.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/aiospec');
@@ -26,7 +27,7 @@ const FILL_FDS = pathToFileURL(resolve(import.meta.dirname, 'fill-fds-at-spawn.m
 const dir = mkdtempSync(join(tmpdir(), 'aiospec-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Result = { code: number | null; out: string; err: string };
+type Result = CliResult;
 
 function aiospec(
   args: string[],
@@ -48,14 +49,6 @@ function limited(n: number, args: string[]): Result {
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function oneLine(r: Result, code: number, message: RegExp): void {
-  expect(r.code, r.err).toBe(code);
-  const line = r.err.trim();
-  expect(line.split('\n')).toHaveLength(1);
-  expect(line).toMatch(message);
-  expect(line).not.toMatch(/\n\s+at /);
 }
 
 const LINUX = process.platform === 'linux' ? null : `not Linux (${process.platform})`;
@@ -102,7 +95,7 @@ describe('the open-file limit', () => {
     it.each([24, 32, 48, 64])('%i: every command is refused in one line, exit 2', (n) => {
       for (const args of [['run'], ['replay', FIXTURE], ['explain', '--nr-events', '1']]) {
         const r = limited(n, args);
-        oneLine(
+        expectOneLine(
           r,
           2,
           new RegExp(
@@ -117,7 +110,7 @@ describe('the open-file limit', () => {
 
     it('at exactly the limit it names, one less is refused and the replay runs', () => {
       const need = Number(/needs at least (\d+)/.exec(limited(24, ['run']).err)![1]);
-      oneLine(limited(need - 1, ['replay', FIXTURE]), 2, /too many open files/);
+      expectOneLine(limited(need - 1, ['replay', FIXTURE]), 2, /too many open files/);
       const r = limited(need, ['replay', FIXTURE, '--reporter', 'json']);
       expect(r.code, r.err).toBe(0);
       expect(r.err).toBe('');
@@ -144,7 +137,7 @@ describe('the open-file limit', () => {
       () => {
         const args = ['run', '--target', 'gvisor', '--profile', 'gvisor', '--suite', 'table'];
         const min = resolveTarget('gvisor').openFiles!.min;
-        oneLine(
+        expectOneLine(
           limited(min - 1, args),
           2,
           new RegExp(
@@ -161,7 +154,7 @@ describe('the open-file limit', () => {
     `an EMFILE when a worker is spawned is the same line, not a stack trace${REAL ? ` (skipped: ${REAL})` : ''}`,
     () => {
       const r = aiospec(['run', '--suite', 'table'], { node: ['--import', FILL_FDS] });
-      oneLine(
+      expectOneLine(
         r,
         2,
         /^aiospec run: too many open files \(EMFILE\): ulimit -n is \d+; aiospec needs 64 free/,
@@ -175,7 +168,7 @@ describe('internal errors: one line, exit 3', () => {
 
   it('an error out of a command', () => {
     const r = aiospec(['explain', '--nr-events', '1', '--json'], { node: ['--import', boom] });
-    oneLine(
+    expectOneLine(
       r,
       3,
       /^aiospec: internal error: boom from a test \(AIOSPEC_DEBUG=1 shows the stack\)$/,
@@ -197,7 +190,7 @@ describe('internal errors: one line, exit 3', () => {
   ])('%s', (_what, code) => {
     const preload = `data:text/javascript,process.once("beforeExit",()=>{${code}})`;
     const r = aiospec(['explain', '--nr-events', '1'], { node: ['--import', preload] });
-    oneLine(r, 3, /^aiospec: internal error: stray /);
+    expectOneLine(r, 3, /^aiospec: internal error: stray /);
   });
 });
 
@@ -223,7 +216,7 @@ describe('other faults', () => {
     const r = aiospec(['record', '--target', 'uml', '--out', file], {
       env: { AIOSPEC_UML: join(dir, 'no-such-kernel') },
     });
-    oneLine(r, 2, /^aiospec record: real backend unavailable: /);
+    expectOneLine(r, 2, /^aiospec record: real backend unavailable: /);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -6,22 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type CliResult, expectOneLine } from '../support/one-line.js';
 import { REAL } from '../support/real.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/aiospec');
 
-type Result = { code: number | null; out: string; err: string };
+type Result = CliResult;
 
 function aiospec(...args: string[]): Result {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function oneLine(r: Result, code: number, message: RegExp): void {
-  expect(r.code, r.err).toBe(code);
-  const line = r.err.trim();
-  expect(line.split('\n')).toHaveLength(1);
-  expect(line).toMatch(message);
 }
 
 describe('--path the generator cannot reach: one line, exit 2', () => {
@@ -49,16 +43,16 @@ describe('--path the generator cannot reach: one line, exit 2', () => {
     ],
   ])('props, %s: before any case is generated', (_what, args, message) => {
     // Were these generated, the first two would take hours: the check comes first.
-    oneLine(aiospec('run', '--suite', 'props', '--seed=1', ...args), 2, message);
+    expectOneLine(aiospec('run', '--suite', 'props', '--seed=1', ...args), 2, message);
   });
 
   it('stateful: the sequences a run makes', () => {
-    oneLine(
+    expectOneLine(
       aiospec('run', '--suite', 'stateful', '--seed=1', '--path=1000000'),
       2,
       /case 1000000 is beyond the generator's reach \(--sequences is at most 1000000/,
     );
-    oneLine(
+    expectOneLine(
       aiospec('run', '--suite', 'stateful', '--seed=1', '--runs', '100', '--path=3'),
       2,
       /--runs 100 makes 3 sequences: cases 0 to 2/,
@@ -67,7 +61,7 @@ describe('--path the generator cannot reach: one line, exit 2', () => {
 
   describe.skipIf(REAL !== null)(`on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`, () => {
     it('a shrink step that does not exist, once the generator is known', () => {
-      oneLine(
+      expectOneLine(
         aiospec('run', '--suite', 'props', '--seed=1', '--path=3:99999'),
         2,
         /^aiospec run: --path: shrink step 1 of 1 does not exist: 3 has no shrink 99999 \(seed 1\)$/,

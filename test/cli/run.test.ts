@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, nothingLeftBehind, runAiospec } from '../support/cli.js';
+import { sameDivergence } from '../support/divergence.js';
 import { REAL } from '../support/real.js';
 import { startedProcesses } from '../support/started.js';
 
@@ -40,24 +41,6 @@ describe('aiospec run usage errors', () => {
     expect(r.err).toContain(flag);
   });
 });
-
-type Diffs = { step: number; diffs: { field: string; model: unknown; real: unknown }[] }[];
-
-/**
- * What must be the same when a divergence repeats: every difference, except
- * that the aio-nr delta's value is left out (another process using AIO at the
- * same time shifts it; whether the kernel shows a delta at all is kept).
- */
-function sameDivergence(differences: Diffs) {
-  return differences.map(({ step, diffs }) => ({
-    step,
-    diffs: diffs.map((d) =>
-      d.field === 'aioNrDelta'
-        ? { field: d.field, model: d.model === null, real: d.real === null }
-        : d,
-    ),
-  }));
-}
 
 describe.skipIf(REAL !== null)(
   `aiospec run on this kernel${REAL ? ` (skipped: ${REAL})` : ''}`,

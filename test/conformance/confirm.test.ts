@@ -11,13 +11,14 @@ import type { Difference } from '../../conformance/observe.js';
 /** A run whose step 0 shows these differences. */
 function run(
   diffs: Difference[],
-  opts: { candidate?: number; disturbed?: string; failure?: string } = {},
+  opts: { candidate?: number; disturbed?: string; failure?: string; quiet?: boolean } = {},
 ): Attempt {
   return {
     candidate: opts.candidate ?? 0,
     steps: [{ index: 0, op: 'setup', model: {}, real: {}, diffs }],
     disturbed: opts.disturbed ?? null,
     failure: opts.failure ?? null,
+    quiet: opts.quiet ?? false,
   };
 }
 
@@ -42,6 +43,34 @@ const moved = { disturbed: 'aio-nr moved by +427 before step 0 (another process)
 
 describe('confirmation policy', () => {
   it.each<[string, Attempt, Attempt[], number, string]>([
+    [
+      'EAGAIN against success that repeats in two unwatched re-runs is not enough (its values never vary)',
+      eagain(),
+      [eagain(), eagain()],
+      1,
+      'rerun 0 watched',
+    ],
+    [
+      '...nor in three re-runs whose counters were not seen still around them',
+      eagain(),
+      [eagain(), eagain({ quiet: false }), eagain()],
+      1,
+      'rerun 0 watched',
+    ],
+    [
+      'EAGAIN against success in three quiet re-runs is a divergence',
+      eagain(),
+      [eagain({ quiet: true }), eagain({ quiet: true }), eagain({ quiet: true })],
+      1,
+      'diverge',
+    ],
+    [
+      'EAGAIN that never gets a quiet re-run ends inconclusive',
+      eagain(),
+      Array.from({ length: 6 }, () => eagain()),
+      1,
+      'inconclusive',
+    ],
     [
       'success against EFAULT repeats even while aio-nr moves: the errno decides, the delta is its consequence',
       efault(0n, moved),
@@ -146,7 +175,9 @@ describe('confirmation policy', () => {
     ],
   ])('%s', (_name, first, reruns, candidates, expected) => {
     const d = decide({ first, reruns, candidates });
-    expect(d.kind === 'rerun' ? `rerun ${d.candidate}` : d.status).toBe(expected);
+    expect(d.kind === 'rerun' ? `rerun ${d.candidate}${d.watch ? ' watched' : ''}` : d.status).toBe(
+      expected,
+    );
   });
 
   it(`gives up after ${MAX_RERUNS} re-runs that never repeat`, () => {

@@ -129,4 +129,37 @@ describe('the judge', () => {
     const second = j.run(setup(2), ok(made(2, 1, 3, 1)), 0, prefix)!;
     expect(second.reproducer?.steps).toEqual([...setup(1).steps, ...setup(2).steps]);
   });
+
+  it('calls a watched run quiet only if the counters held still around it and met its own reads', () => {
+    const j = new Judge(env);
+    j.batch({ before: 65536, after: 65536 });
+    const still = (v: number) => ({
+      aioNr: [v, v] as const,
+      aioMaxNr: [65536, 65536] as const,
+      reads: 900,
+    });
+    const report = (
+      before: ReturnType<typeof still>,
+      after: ReturnType<typeof still>,
+      r: SetupResult,
+    ) => ({
+      status: 'ok' as const,
+      results: [r],
+      quiet: { before, after },
+    });
+    const quiet = j.run(setup(5), report(still(0), still(5), made(5, 0, 5, 0)), 0)!.attempt;
+    expect(quiet).toMatchObject({ quiet: true, disturbed: null });
+    // Something charged 3 for a moment while the counters were watched after the case.
+    const blip = j.run(
+      setup(5),
+      report(still(5), { ...still(10), aioNr: [10, 13] }, made(5, 5, 10, 1)),
+      0,
+    )!.attempt;
+    expect(blip.quiet).toBe(false);
+    expect(blip.disturbed).toMatch(/aio-nr moved between 10 and 13 just after the case/);
+    // The window before saw 10 held still, but the case's own first read was 12.
+    const jumped = j.run(setup(1), report(still(10), still(13), made(1, 12, 13, 2)), 0)!.attempt;
+    expect(jumped.quiet).toBe(false);
+    expect(jumped.disturbed).toMatch(/aio-nr moved/);
+  });
 });
