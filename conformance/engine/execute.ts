@@ -19,7 +19,6 @@
  * its cases skipped with the reason. Neither is ever a divergence.
  */
 import {
-  type Environment,
   type ErrnoName,
   errnoNumber,
   type ProfileName,
@@ -119,11 +118,6 @@ export class Engine {
     if (main instanceof Error) throw main;
     this.main = main;
     this.host = main.worker.host;
-  }
-
-  /** The model environment the main worker's kernel presents. */
-  get env(): Environment {
-    return this.main.judge.mirror.env;
   }
 
   private async slot(key: string, seccomp?: ErrnoName): Promise<Slot> {
