@@ -166,6 +166,8 @@ async function execute(
       ...config,
       launch: targetLaunch(),
       faultInjection: existsSync('/proc/self/fail-nth'),
+      // The JSON summary lists no case one by one; the others do (TAP, JUnit, human's inconclusive ones).
+      keepResults: reporter !== 'json',
       ...(tty
         ? {
             onProgress: (suite: Suite, done: number, total: number) =>

@@ -98,7 +98,7 @@ interface Job {
 }
 
 /** Tries to start a worker before its cases are given up as skipped. */
-const START_TRIES = 5;
+const START_TRIES = 10;
 
 export class Engine {
   private main!: Slot;

@@ -248,13 +248,14 @@ describe.skipIf(REAL !== null)(
         } catch {}
       };
       // The first worker dies the moment it appears (before it can say it is ready); then, every
-      // 30 to 300 ms and at most 12 times in all (so that the run can finish), one of them dies at
-      // whatever it is doing: a batch, a destroy, a re-run, a sandbox starting.
+      // 30 to 300 ms, one of them dies at whatever it is doing: a batch, a destroy, a re-run, a
+      // sandbox or the main worker starting. At most 8 kills in all: fewer than the tries a
+      // worker gets to start, so that the run can finish.
       const killer = (async () => {
         while (killing && ourWorkers().length === 0) await new Promise((r) => setTimeout(r, 1));
         const first = ourWorkers()[0];
         if (first !== undefined) kill(first);
-        while (killing && kills < 12) {
+        while (killing && kills < 8) {
           await new Promise((r) => setTimeout(r, 30 + Math.random() * 270));
           const now = ourWorkers();
           if (now.length > 0) kill(now[Math.floor(Math.random() * now.length)]!);
