@@ -3,28 +3,22 @@
  * becomes one. A difference in any field is a divergence.
  */
 import {
+  type CtxKind,
   type DestroyOutcome,
   type ErrnoName,
   errnoName,
+  RING_HEADER_FIELDS,
+  type RingHeader,
   type SetupOutcome,
 } from '../model/index.js';
-import { CtxArena, type CtxKind } from '../real/ctx-pointers.js';
-import type { DestroyResult, SetupResult } from '../real/protocol.js';
+import { CtxArena } from '../real/ctx-pointers.js';
+import { type DestroyResult, fromU64, type SetupResult } from '../real/protocol.js';
 
 /** An errno name, or `errno N` for a number the model's table does not name. */
 export type ErrnoLabel = ErrnoName | `errno ${number}`;
 
-export interface RingObs {
-  readonly nr: number;
-  readonly pages: number;
-  readonly id: number;
-  readonly head: number;
-  readonly tail: number;
-  readonly magic: number;
-  readonly compatFeatures: number;
-  readonly incompatFeatures: number;
-  readonly headerLength: number;
-}
+/** The ring as compared: ring->nr, its size in pages, then the rest of its header. */
+export type RingObs = { readonly nr: number; readonly pages: number } & Omit<RingHeader, 'nr'>;
 
 export interface SetupObs {
   readonly errno: ErrnoLabel | null;
@@ -63,13 +57,9 @@ export function modelSetupObs(o: SetupOutcome): SetupObs {
   return {
     errno: o.errno,
     ctx: o.ctxWritten ? 'written' : readableKinds.has(o.call.ctx) ? 'unchanged' : 'unreadable',
-    ring: o.ring ? { nr: o.ring.nr, pages: o.ring.pages, ...ringFields(o.ring.header) } : null,
+    ring: o.ring ? ringObs(o.ring.nr, o.ring.pages, o.ring.header) : null,
     aioNrDelta: delta(o.aioNrBefore, o.aioNrAfter),
   };
-}
-
-export function parseU64(v: number | string | null): bigint | null {
-  return v === null ? null : BigInt(v);
 }
 
 export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): SetupObs {
@@ -81,14 +71,16 @@ export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): S
   return {
     errno: r.ret === 0 ? null : errnoLabel(r.errno),
     ctx,
-    ring: r.ret === 0 && r.ring ? { nr: r.ring.nr, pages, ...ringFields(r.ring) } : null,
-    aioNrDelta: delta(parseU64(r.aioNrBefore), parseU64(r.aioNrAfter)),
+    ring: r.ret === 0 && r.ring ? ringObs(r.ring.nr, pages, r.ring) : null,
+    aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
   };
 }
 
-function ringFields(h: Omit<RingObs, 'nr' | 'pages'>): Omit<RingObs, 'nr' | 'pages'> {
-  const { id, head, tail, magic, compatFeatures, incompatFeatures, headerLength } = h;
-  return { id, head, tail, magic, compatFeatures, incompatFeatures, headerLength };
+/** ring->nr and the size first, then the header's other fields in their order (a report lists them so). */
+function ringObs(nr: number, pages: number, h: RingHeader): RingObs {
+  const obs: Record<string, number> = { nr, pages };
+  for (const field of RING_HEADER_FIELDS) if (field !== 'nr') obs[field] = h[field];
+  return obs as unknown as RingObs;
 }
 
 export function modelDestroyObs(o: DestroyOutcome, aioNrBefore: bigint | null): DestroyObs {
@@ -102,7 +94,7 @@ export function modelDestroyObs(o: DestroyOutcome, aioNrBefore: bigint | null): 
 export function realDestroyObs(r: DestroyResult): DestroyObs {
   return {
     errno: r.ret === null ? undefined : r.ret === 0 ? null : errnoLabel(r.errno),
-    aioNrDelta: delta(parseU64(r.aioNrBefore), parseU64(r.aioNrAfter)),
+    aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
     ringGone: r.ringGone,
   };
 }

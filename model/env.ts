@@ -3,7 +3,7 @@
  * limits and filters, and which kernel. Everything the model needs besides
  * the call's own arguments and the process's contexts.
  */
-import type { ErrnoName } from './errno.js';
+import type { ErrnoName } from './abi/errno.js';
 import type { ProfileName } from './profiles.js';
 import type { PageSize } from './ring.js';
 import { isU64 } from './u32.js';

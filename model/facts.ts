@@ -2,7 +2,7 @@
  * Everything an io_setup rule may look at, computed once per call with the
  * kernel's own integer widths. Rules are then one-line predicates over these.
  */
-import { type CtxKind, type CtxTraits, ctxTraits } from './ctx-kinds.js';
+import { type CtxKind, type CtxTraits, ctxTraits } from './abi/ctx-kinds.js';
 import type { Environment } from './env.js';
 import { chargeOf, limitOf, type Profile, profile } from './profiles.js';
 import { gvisorRingGeometry, linuxRingGeometry, type RingGeometry } from './ring.js';

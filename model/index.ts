@@ -2,9 +2,10 @@
  * aiospec's reference model of Linux io_setup(2) and io_destroy(2).
  * Pure TypeScript with no imports outside this folder: it runs in Node and in a browser.
  */
-export * from './ctx-kinds.js';
+export * from './abi/ctx-kinds.js';
+export * from './abi/errno.js';
+export * from './abi/ring-header.js';
 export * from './env.js';
-export * from './errno.js';
 export * from './facts.js';
 export * from './io-destroy.js';
 export * from './io-setup.js';

@@ -3,8 +3,9 @@
  * the kernel reads there comes from the model's rings or, for memory the model
  * does not own, from the caller's description of it.
  */
+
+import { type ErrnoName, errnoNumber } from './abi/errno.js';
 import type { Environment } from './env.js';
-import { type ErrnoName, errnoNumber } from './errno.js';
 import { readU32, type U32Read } from './memory.js';
 import { type Profile, profile } from './profiles.js';
 import { DESTROY_RULES, type DestroyRuleId } from './rules/io-destroy-rules.js';

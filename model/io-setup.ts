@@ -2,11 +2,13 @@
  * io_setup(nr_events, ctx_idp): decide the outcome of one call from the
  * environment and the process state, then (separately) commit it.
  */
+
+import type { ErrnoName } from './abi/errno.js';
+import { errnoNumber } from './abi/errno.js';
+import type { RingHeader } from './abi/ring-header.js';
 import type { Environment } from './env.js';
-import type { ErrnoName } from './errno.js';
-import { errnoNumber } from './errno.js';
 import { type SetupCall, type SetupFacts, setupFacts } from './facts.js';
-import { linuxRingHeader, type RingGeometry, type RingHeader, ZERO_HEADER } from './ring.js';
+import { linuxRingHeader, type RingGeometry, ZERO_HEADER } from './ring.js';
 import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
 import { decide, type Rule } from './rules/rule.js';
 import {

@@ -3,7 +3,7 @@
  * ring mappings of live contexts are known exactly; anything else is
  * described by the caller (or assumed unmapped, as a destroyed ring is).
  */
-import { RING_HEADER_FIELDS, type RingHeader } from './ring.js';
+import { RING_HEADER_FIELDS, type RingHeader } from './abi/ring-header.js';
 import { type ProcessState, ringContaining } from './state.js';
 
 export type U32Read =

@@ -9,15 +9,15 @@
  *   ring->nr = (PAGE_SIZE * nr_pages - sizeof(struct aio_ring)) / sizeof(struct io_event);
  * so ring->nr fills the last page: it is >= ne + 2 and usually larger.
  */
+import {
+  AIO_RING_COMPAT_FEATURES,
+  AIO_RING_HEADER_BYTES,
+  AIO_RING_INCOMPAT_FEATURES,
+  AIO_RING_MAGIC,
+  IO_EVENT_BYTES,
+  type RingHeader,
+} from './abi/ring-header.js';
 import { divRoundUp } from './u32.js';
-
-export const AIO_RING_MAGIC = 0xa10a10a1;
-export const AIO_RING_COMPAT_FEATURES = 1;
-export const AIO_RING_INCOMPAT_FEATURES = 0;
-/** sizeof(struct aio_ring): eight u32 fields. */
-export const AIO_RING_HEADER_BYTES = 32;
-/** sizeof(struct io_event): data, obj, res, res2 (4 x u64). */
-export const IO_EVENT_BYTES = 32;
 
 export type PageSize = 4096 | 16384 | 65536;
 export const PAGE_SIZES: readonly PageSize[] = [4096, 16384, 65536];
@@ -29,30 +29,6 @@ export interface RingGeometry {
   /** ring->nr: the number of io_event slots the header announces. */
   readonly nr: number;
 }
-
-/** The 32-byte header userspace can read at the handle (eight native-endian u32). */
-export interface RingHeader {
-  readonly id: number;
-  readonly nr: number;
-  readonly head: number;
-  readonly tail: number;
-  readonly magic: number;
-  readonly compatFeatures: number;
-  readonly incompatFeatures: number;
-  readonly headerLength: number;
-}
-
-/** Header field order at offsets 0, 4, ..., 28 (struct aio_ring). */
-export const RING_HEADER_FIELDS = [
-  'id',
-  'nr',
-  'head',
-  'tail',
-  'magic',
-  'compatFeatures',
-  'incompatFeatures',
-  'headerLength',
-] as const satisfies readonly (keyof RingHeader)[];
 
 /** Geometry of the Linux ring for the doubled event count `ne` (aio_setup_ring). */
 export function linuxRingGeometry(ne: number, pageSize: PageSize): RingGeometry {

@@ -3,9 +3,11 @@
  * contexts and the global aio-nr as this process last saw it. A small mutable
  * object: the evaluators are pure and return a decision; `commit*` applies it.
  */
+
+import type { RingHeader } from './abi/ring-header.js';
 import type { Environment } from './env.js';
 import { profile } from './profiles.js';
-import type { RingGeometry, RingHeader } from './ring.js';
+import type { RingGeometry } from './ring.js';
 
 export interface LiveContext {
   /** Table slot (Linux ctx->id); 0 for gVisor, which has no table. */

@@ -12,30 +12,12 @@
  * top-down mmap allocator never reaches it). The guard page is PROT_NONE rather
  * than unmapped so that no later mapping (an AIO ring, say) can land there.
  */
+import type { CtxKind } from '../model/abi/ctx-kinds.js';
 import type { Libc } from './libc.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from './libc.js';
 import { lowestMapping } from './proc-maps.js';
 
-export type CtxKind =
-  | 'zero'
-  | 'nonzero'
-  | 'null'
-  | 'unmapped'
-  | 'readonly'
-  | 'readonly-nonzero'
-  | 'kernel'
-  | 'straddle';
-
-export const CTX_KINDS: readonly CtxKind[] = [
-  'zero',
-  'nonzero',
-  'null',
-  'unmapped',
-  'readonly',
-  'readonly-nonzero',
-  'kernel',
-  'straddle',
-];
+export type { CtxKind };
 
 /** LTP io_setup01 fills a non-initialised context with memset(&ctx, 1, sizeof(ctx)). */
 export const NONZERO_CTX = 0x0101_0101_0101_0101n;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { machine, release, version } from 'node:os';
-import type { HostInfo, U64 } from './protocol.js';
+import { type HostInfo, jsonInteger } from './protocol.js';
 
 function readText(path: string): string | null {
   try {
@@ -12,10 +12,6 @@ function readText(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-export function u64Json(n: bigint): U64 {
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
 }
 
 /** /proc/sys/fs/aio-max-nr or aio-nr, or null where the file does not exist (CONFIG_AIO=n, gVisor). */
@@ -72,8 +68,8 @@ export function detectHost(pageSize: number, pid: number): HostInfo {
     machine: machine(),
     pageSize,
     possibleCpus: possibleCpus(),
-    aioMaxNr: max === null ? null : u64Json(max),
-    aioNr: nr === null ? null : u64Json(nr),
+    aioMaxNr: max === null ? null : jsonInteger(max),
+    aioNr: nr === null ? null : jsonInteger(nr),
     seccompMode: seccompMode(),
     gvisor: underGvisor(),
   };

@@ -4,9 +4,35 @@
  * context it creates gets a `ref` (a worker-local number) that later steps use.
  * u64 values travel as JSON numbers up to 2^53-1 and as decimal strings above.
  */
-import type { CtxKind } from './ctx-pointers.js';
+import type { CtxKind } from '../model/abi/ctx-kinds.js';
+import type { RingHeader } from '../model/abi/ring-header.js';
 
+/**
+ * A u64 as JSON carries it: a number while exact (up to 2^53-1; past that most
+ * parsers lose digits), a decimal string beyond.
+ */
 export type U64 = number | string;
+
+/** n as JSON keeps it exactly: the wire's u64 encoding, also for the signed values of reports. */
+export function jsonInteger(n: bigint): number | string {
+  return n <= MAX_EXACT && n >= -MAX_EXACT ? Number(n) : n.toString();
+}
+
+export function jsonIntegerOrNull(n: bigint | null): number | string | null {
+  return n === null ? null : jsonInteger(n);
+}
+
+/** A u64 read off the wire (null or absent where the kernel has no such value). */
+export function fromU64(v: U64 | null | undefined): bigint | null {
+  return v === null || v === undefined ? null : BigInt(v);
+}
+
+/** Addresses travel as "0x" and hex digits. */
+export function hexAddress(n: bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** What io_destroy is given. */
 export type DestroyTarget =
@@ -35,16 +61,8 @@ export type RealStep =
   | { readonly op: 'debug-crash' }
   | { readonly op: 'debug-hang' };
 
-export interface RingRead {
-  readonly id: number;
-  readonly nr: number;
-  readonly head: number;
-  readonly tail: number;
-  readonly magic: number;
-  readonly compatFeatures: number;
-  readonly incompatFeatures: number;
-  readonly headerLength: number;
-}
+/** The ring header as read back at a handle (struct aio_ring, model/abi/ring-header.ts). */
+export type RingRead = RingHeader;
 
 export interface SetupResult {
   readonly op: 'setup';
@@ -141,6 +159,23 @@ export interface QuietWindows {
   readonly before: QuietWindow;
   readonly after: QuietWindow;
 }
+
+/** What a worker reported for one case: its step results, or why it has none. */
+export type CaseReport =
+  | {
+      readonly status: 'ok';
+      readonly results: readonly StepResult[];
+      /** The counters watched just before and after the case (RealCase.quietMs). */
+      readonly quiet?: QuietWindows;
+    }
+  | {
+      readonly status: 'crashed';
+      readonly signal: string | null;
+      readonly code: number | null;
+      readonly stderr: string;
+    }
+  | { readonly status: 'timeout'; readonly afterMs: number }
+  | { readonly status: 'not-run' };
 
 /** One case's outcome in a batch reply. */
 export interface CaseResults {

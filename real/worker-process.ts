@@ -16,35 +16,20 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
+  CaseReport,
   Completion,
   FillResult,
   HostInfo,
-  QuietWindows,
   RealCase,
   ReleaseResult,
   Reply,
   Request,
-  StepResult,
   U64,
   WorkerConfig,
 } from './protocol.js';
 
-export type CaseOutcome =
-  | {
-      readonly id: number;
-      readonly status: 'ok';
-      readonly results: readonly StepResult[];
-      readonly quiet?: QuietWindows;
-    }
-  | {
-      readonly id: number;
-      readonly status: 'crashed';
-      readonly signal: string | null;
-      readonly code: number | null;
-      readonly stderr: string;
-    }
-  | { readonly id: number; readonly status: 'timeout'; readonly afterMs: number }
-  | { readonly id: number; readonly status: 'not-run' };
+/** A case's report, with the id it had in its batch. */
+export type CaseOutcome = CaseReport & { readonly id: number };
 
 export interface BatchOutcome {
   readonly cases: readonly CaseOutcome[];

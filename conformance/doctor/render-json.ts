@@ -1,5 +1,5 @@
 /** The doctor's report as one JSON object (u64 values: numbers up to 2^53-1, decimal strings above). */
-import { jsonU64, jsonU64OrNull } from '../render/json-values.js';
+import { jsonInteger, jsonIntegerOrNull } from '../../real/protocol.js';
 import { NODE_WIDE } from './advice.js';
 import type { HolderRow } from './holders.js';
 import type { DoctorReport } from './report.js';
@@ -12,8 +12,8 @@ function holder(h: HolderRow) {
     ringPages: h.ringPages,
     nrEventsMin: h.nrEventsMin,
     nrEventsMax: h.nrEventsMax,
-    chargeMin: jsonU64(h.chargeMin),
-    chargeMax: jsonU64(h.chargeMax),
+    chargeMin: jsonInteger(h.chargeMin),
+    chargeMax: jsonInteger(h.chargeMax),
     cgroup: h.cgroup,
     container: h.container,
     inherited: h.inherited,
@@ -39,7 +39,7 @@ export function doctorJson(r: DoctorReport) {
     profileSource: r.profileSource,
     profileProbe: p && {
       errno: p.errno,
-      delta: jsonU64OrNull(p.delta),
+      delta: jsonIntegerOrNull(p.delta),
       attempts: p.attempts,
       note: p.note,
     },
@@ -50,9 +50,9 @@ export function doctorJson(r: DoctorReport) {
       seccompMode: r.availability.seccompMode,
       text: r.availability.text,
     },
-    aioMaxNr: jsonU64OrNull(r.aioMaxNr),
-    aioNr: jsonU64OrNull(r.aioNr),
-    available: jsonU64OrNull(r.available),
+    aioMaxNr: jsonIntegerOrNull(r.aioMaxNr),
+    aioNr: jsonIntegerOrNull(r.aioNr),
+    available: jsonIntegerOrNull(r.available),
     largestAccepted: r.largestAccepted,
     largestUnwrapped: r.largestUnwrapped,
     beyondLargest: r.beyondLargest && {
@@ -62,7 +62,7 @@ export function doctorJson(r: DoctorReport) {
     },
     confirmation: c && {
       status: c.status,
-      aioNr: jsonU64OrNull(c.aioNr),
+      aioNr: jsonIntegerOrNull(c.aioNr),
       largest: c.largest,
       calls: c.calls,
       attempts: c.attempts,
@@ -72,10 +72,10 @@ export function doctorJson(r: DoctorReport) {
       verdict: q.verdict,
       rule: q.rule,
       errno: q.errno,
-      charge: jsonU64(q.charge),
-      neededAioMaxNr: jsonU64OrNull(q.neededAioMaxNr),
-      neededAloneAioMaxNr: jsonU64OrNull(q.neededAloneAioMaxNr),
-      mustRelease: jsonU64OrNull(q.mustRelease),
+      charge: jsonInteger(q.charge),
+      neededAioMaxNr: jsonIntegerOrNull(q.neededAioMaxNr),
+      neededAloneAioMaxNr: jsonIntegerOrNull(q.neededAloneAioMaxNr),
+      mustRelease: jsonIntegerOrNull(q.mustRelease),
     },
     holders: r.holders.rows.map(holder),
     totals: {
@@ -84,10 +84,10 @@ export function doctorJson(r: DoctorReport) {
       ringPages: t.ringPages,
       nrEventsMin: t.nrEventsMin,
       nrEventsMax: t.nrEventsMax,
-      chargeMin: jsonU64(t.chargeMin),
-      chargeMax: jsonU64(t.chargeMax),
+      chargeMin: jsonInteger(t.chargeMin),
+      chargeMax: jsonInteger(t.chargeMax),
     },
-    aioNrAtScan: jsonU64OrNull(r.aioNrAtScan),
+    aioNrAtScan: jsonIntegerOrNull(r.aioNrAtScan),
     reconciliation: r.reconciliation,
     unreadable: r.scan.unreadable.length,
     unreadableProcesses: r.scan.unreadable,
@@ -101,9 +101,9 @@ export function doctorJson(r: DoctorReport) {
       lines: r.advice.lines,
       sysctl: s && {
         name: s.sysctl,
-        current: jsonU64(s.current),
-        minimum: jsonU64(s.minimum),
-        recommended: jsonU64(s.recommended),
+        current: jsonInteger(s.current),
+        minimum: jsonInteger(s.minimum),
+        recommended: jsonInteger(s.recommended),
         commands: s.commands,
         where: s.where,
         note: NODE_WIDE,

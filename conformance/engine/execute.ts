@@ -24,11 +24,12 @@ import {
   type ProfileName,
   type SeccompAction,
 } from '../../model/index.js';
-import type {
-  HostInfo,
-  RealCase,
-  RealStep,
-  DestroyTarget as RealTarget,
+import {
+  type HostInfo,
+  jsonInteger,
+  type RealCase,
+  type RealStep,
+  type DestroyTarget as RealTarget,
 } from '../../real/protocol.js';
 import {
   type BatchOutcome,
@@ -295,7 +296,8 @@ export class Engine {
         cases: batch.map((_, id) => ({ id, status: 'not-run' as const })),
         completions: [],
       });
-    const fill = headroom === s.fill ? {} : { fill: headroom === null ? null : u64Text(headroom) };
+    const fill =
+      headroom === s.fill ? {} : { fill: headroom === null ? null : jsonInteger(headroom) };
     s.fill = headroom;
     const cases: RealCase[] = batch.map((j, i) => ({
       id: i,
@@ -451,10 +453,6 @@ function compareHeadroom(a: bigint | undefined, b: bigint | undefined): number {
   return a > b ? -1 : 1;
 }
 
-function u64Text(n: bigint): number | string {
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
-}
-
 function realTarget(target: DestroyTarget): RealTarget {
   if ('handle' in target) return { step: target.handle };
   if ('bogus' in target) return { scratch: target.bogus };
@@ -466,7 +464,7 @@ function realStep(s: Step): RealStep {
   if (s.op === 'setup')
     return s.asHeadroom === undefined
       ? { op: 'setup', nr: s.nr, ctx: s.ctx }
-      : { op: 'setup', nr: s.nr, ctx: s.ctx, asHeadroom: u64Text(s.asHeadroom) };
+      : { op: 'setup', nr: s.nr, ctx: s.ctx, asHeadroom: jsonInteger(s.asHeadroom) };
   if (s.op === 'clobber') return { op: 'clobber', step: s.setup, id: s.id };
   return { op: 'destroy', target: realTarget(s.target) };
 }

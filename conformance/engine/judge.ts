@@ -13,14 +13,16 @@
  * the confirmation policy's call (confirm.ts).
  */
 import type { Environment, U32Read } from '../../model/index.js';
-import type {
-  Completion,
-  FillResult,
-  QuietWindow,
-  QuietWindows,
-  ReleaseResult,
-  StepResult,
-  U64,
+import {
+  type CaseReport,
+  type Completion,
+  type FillResult,
+  fromU64,
+  type QuietWindow,
+  type QuietWindows,
+  type ReleaseResult,
+  type StepResult,
+  type U64,
 } from '../../real/protocol.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
 import { type Difference, errnoLabel } from '../observe.js';
@@ -28,22 +30,7 @@ import type { Attempt } from './confirm.js';
 import { Mirror, type ModelRules } from './mirror.js';
 import type { PendingReturn, StepJudgement } from './verdict.js';
 
-/** What a worker reported for one case: its step results, or why it has none. */
-export type CaseReport =
-  | {
-      readonly status: 'ok';
-      readonly results: readonly StepResult[];
-      /** The counters watched just before and after the case (asked of re-runs that need them). */
-      readonly quiet?: QuietWindows;
-    }
-  | {
-      readonly status: 'crashed';
-      readonly signal: string | null;
-      readonly code: number | null;
-      readonly stderr: string;
-    }
-  | { readonly status: 'timeout'; readonly afterMs: number }
-  | { readonly status: 'not-run' };
+export type { CaseReport };
 
 export interface FillReport {
   readonly released: ReleaseResult | null;
@@ -191,7 +178,7 @@ export class Judge {
 
   /** The worker released contexts: follow, and notice aio-nr ending elsewhere than this process explains. */
   release(r: ReleaseResult, current: OpenAttempt | null): void {
-    const after = r.aioNrAfter === null ? null : BigInt(r.aioNrAfter);
+    const after = fromU64(r.aioNrAfter);
     const expected = this.mirror.expectedAfterRelease(r.refs);
     this.mirror.released(r.refs, after);
     if (after !== null && expected !== null)

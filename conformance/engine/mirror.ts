@@ -27,14 +27,13 @@ import {
   type U32Read,
   ZERO_HEADER,
 } from '../../model/index.js';
-import type { DestroyResult, SetupResult } from '../../real/protocol.js';
+import { type DestroyResult, fromU64, type SetupResult } from '../../real/protocol.js';
 import {
   type DestroyObs,
   type Difference,
   diffObs,
   modelDestroyObs,
   modelSetupObs,
-  parseU64,
   realDestroyObs,
   realSetupObs,
   type SetupObs,
@@ -103,7 +102,7 @@ export class Mirror {
     real: SetupResult,
     env: Environment = this.env,
   ): Judged<SetupObs> & { outcome: SetupOutcome } {
-    const drift = this.sync(parseU64(real.aioNrBefore));
+    const drift = this.sync(fromU64(real.aioNrBefore));
     const outcome = this.predictSetup(nr, ctx, env);
     const model = modelSetupObs(outcome);
     const realObs = realSetupObs(real, ctx, env.pageSize);
@@ -120,7 +119,7 @@ export class Mirror {
       this.adopt(outcome, real, handle); // a context the model did not expect
     else if (outcome.ret !== 0) commitIoSetup(this.state, outcome); // both failed: only the table may have grown
     if (real.ref !== undefined && handle !== undefined) this.refs.set(real.ref, handle);
-    const after = parseU64(real.aioNrAfter);
+    const after = fromU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
   }
 
@@ -132,8 +131,8 @@ export class Mirror {
         ? linuxRingGeometry(outcome.facts.ne, this.env.pageSize)
         : gvisorRingGeometry(this.env.pageSize);
     const slot = real.ring?.id ?? 0;
-    const before = parseU64(real.aioNrBefore);
-    const after = parseU64(real.aioNrAfter);
+    const before = fromU64(real.aioNrBefore);
+    const after = fromU64(real.aioNrAfter);
     addContext(
       this.state,
       {
@@ -170,7 +169,7 @@ export class Mirror {
     real: DestroyResult,
     memory?: U32Read,
   ): Judged<DestroyObs> & { outcome: DestroyOutcome } {
-    const before = parseU64(real.aioNrBefore);
+    const before = fromU64(real.aioNrBefore);
     const drift = this.sync(before);
     const outcome = this.predictDestroy(handle, memory);
     const model = modelDestroyObs(outcome, this.state.aioNr);
@@ -183,7 +182,7 @@ export class Mirror {
     }
     // The worker's context at that address is gone: forget its ref (a run makes millions).
     if (real.ringGone && real.ref !== undefined) this.refs.delete(real.ref);
-    const after = parseU64(real.aioNrAfter);
+    const after = fromU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
     return { model, real: realObs, diffs, drift, outcome };
   }

@@ -15,7 +15,7 @@ import {
   type SetupOutcome,
   type SetupRuleId,
 } from '../../model/index.js';
-import { type JsonU64, jsonU64, jsonU64OrNull } from './json-values.js';
+import { jsonInteger, jsonIntegerOrNull, type U64 } from '../../real/protocol.js';
 
 export interface RingJson {
   nr: number;
@@ -50,11 +50,11 @@ export function ringJson(ring: RingView | null): RingJson | null {
 export function envJson(env: Environment) {
   return {
     profile: env.profile,
-    aioMaxNr: jsonU64(env.aioMaxNr),
-    aioNr: jsonU64(env.aioNr),
+    aioMaxNr: jsonInteger(env.aioMaxNr),
+    aioNr: jsonInteger(env.aioNr),
     possibleCpus: env.possibleCpus,
     pageSize: env.pageSize,
-    asHeadroom: jsonU64OrNull(env.asHeadroom),
+    asHeadroom: jsonIntegerOrNull(env.asHeadroom),
     aioCompiled: env.aioCompiled,
     seccomp: env.seccomp.action === 'allow' ? 'allow' : env.seccomp.errno,
     failAlloc: env.failAlloc,
@@ -75,14 +75,14 @@ export interface ExplainJson {
   ctxWritten: boolean;
   slot: number | null;
   ring: RingJson | null;
-  aioNrBefore: JsonU64 | null;
-  aioNrAfter: JsonU64 | null;
+  aioNrBefore: U64 | null;
+  aioNrAfter: U64 | null;
   arithmetic: {
     floor: number;
     ne: number;
     neWrapped: boolean;
-    charge: JsonU64;
-    limit: JsonU64 | null;
+    charge: U64;
+    limit: U64 | null;
   };
   trail: {
     id: SetupRuleId;
@@ -105,14 +105,14 @@ export function explainJson(env: Environment, o: SetupOutcome): ExplainJson {
     ctxWritten: o.ctxWritten,
     slot: o.slot,
     ring: ringJson(o.ring),
-    aioNrBefore: jsonU64OrNull(o.aioNrBefore),
-    aioNrAfter: jsonU64OrNull(o.aioNrAfter),
+    aioNrBefore: jsonIntegerOrNull(o.aioNrBefore),
+    aioNrAfter: jsonIntegerOrNull(o.aioNrAfter),
     arithmetic: {
       floor: f.floor,
       ne: f.ne,
       neWrapped: f.neWrapped,
-      charge: jsonU64(f.charge),
-      limit: jsonU64OrNull(f.limit),
+      charge: jsonInteger(f.charge),
+      limit: jsonIntegerOrNull(f.limit),
     },
     trail: o.trail.map((id) => {
       const r = SETUP_RULES[id];

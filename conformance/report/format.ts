@@ -1,5 +1,6 @@
 /** What the reporters share: suite order, values for people and for JSON, safe one-line text. */
 
+import { jsonInteger } from '../../real/protocol.js';
 import type { DivergenceReport, RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import type { Difference } from '../observe.js';
@@ -14,15 +15,9 @@ export function suitesOf(s: RunSummary): Suite[] {
   return SUITE_ORDER.filter((suite) => s.suites[suite] !== undefined);
 }
 
-/** JSON has no u64: past 2^53-1 a number loses digits in most parsers, so it becomes a string. */
-export function bigintJson(n: bigint): number | string {
-  const max = BigInt(Number.MAX_SAFE_INTEGER);
-  return n <= max && n >= -max ? Number(n) : n.toString();
-}
-
 /** A JSON.stringify replacer for values that may hold bigints anywhere. */
 export function jsonReplacer(_key: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? bigintJson(v) : v;
+  return typeof v === 'bigint' ? jsonInteger(v) : v;
 }
 
 /** A value as a person reads it: errno names bare, numbers in full, null as "none". */

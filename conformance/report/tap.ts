@@ -2,9 +2,11 @@
  * `--reporter tap`: TAP version 14, one commented subtest per suite and one test
  * point per case. Inconclusive cases are TODO, so that they never fail CI.
  */
+
+import { jsonInteger } from '../../real/protocol.js';
 import { describeCase } from '../cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
-import { bigintJson, divergenceIndex, printable, seconds, suitesOf } from './format.js';
+import { divergenceIndex, printable, seconds, suitesOf } from './format.js';
 
 /** TAP14 escaping: `\` and `#` in descriptions and reasons, so no `#` reads as a directive. */
 function tapEscape(s: string): string {
@@ -23,7 +25,7 @@ function yamlString(s: string): string {
 function yamlValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') {
-    const j = bigintJson(v);
+    const j = jsonInteger(v);
     return typeof j === 'number' ? String(j) : yamlString(j);
   }
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';

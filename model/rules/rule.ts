@@ -4,7 +4,7 @@
  * profile lists them; the first whose predicate holds decides the call
  * (first failure wins, as in the kernel's sequence of early returns).
  */
-import type { ErrnoName } from '../errno.js';
+import type { ErrnoName } from '../abi/errno.js';
 
 export interface RuleSource {
   /** Where the man page says it (section and errno), or why it does not. */

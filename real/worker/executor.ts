@@ -10,6 +10,12 @@
  *   all pending rings at once, before any of them goes away.
  */
 import { openSync, readSync } from 'node:fs';
+import { errnoNumber } from '../../model/abi/errno.js';
+import {
+  AIO_RING_HEADER_BYTES,
+  AIO_RING_MAGIC,
+  decodeRingHeader,
+} from '../../model/abi/ring-header.js';
 import { AioNrReader } from '../aio-nr-reader.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
 import type { Libc } from '../libc.js';
@@ -21,32 +27,32 @@ import {
   PROT_WRITE,
   RLIMIT_AS,
 } from '../libc.js';
-import type {
-  CaseResults,
-  ClobberResult,
-  Completion,
-  DestroyResult,
-  DestroyTarget,
-  FillResult,
-  QuietWindow,
-  RealCase,
-  RealStep,
-  ReleaseResult,
-  Reply,
-  Request,
-  RingRead,
-  SetupResult,
-  Span,
-  StepResult,
-  U64,
+import {
+  type CaseResults,
+  type ClobberResult,
+  type Completion,
+  type DestroyResult,
+  type DestroyTarget,
+  type FillResult,
+  hexAddress,
+  jsonIntegerOrNull,
+  type QuietWindow,
+  type RealCase,
+  type RealStep,
+  type ReleaseResult,
+  type Reply,
+  type Request,
+  type RingRead,
+  type SetupResult,
+  type Span,
+  type StepResult,
+  type U64,
 } from '../protocol.js';
 import { ringMappingSizes } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
 
-const ENOMEM = 12;
-const EINVAL = 22;
-/** struct aio_ring's magic (include/linux/aio_abi.h is silent; fs/aio.c AIO_RING_MAGIC). */
-const AIO_RING_MAGIC = 0xa10a10a1;
+const ENOMEM = errnoNumber('ENOMEM');
+const EINVAL = errnoNumber('EINVAL');
 /** How long a step waits for io_destroy's effects (per 100 contexts, at least 5 s). */
 const DESTROY_EFFECT_TIMEOUT_MS = 5000;
 /**
@@ -72,12 +78,8 @@ interface Ref {
   unmeasured: { mapBytes?: number | null; ring?: RingRead | null } | null;
 }
 
-function u64(n: bigint | null): U64 | null {
-  if (n === null) return null;
-  return n <= 9007199254740991n ? Number(n) : n.toString();
-}
-
-const hex = (n: bigint) => `0x${n.toString(16)}`;
+const u64 = jsonIntegerOrNull;
+const hex = hexAddress;
 
 export class Executor {
   private readonly arena: CtxArena;
@@ -325,20 +327,8 @@ export class Executor {
   }
 
   private readRing(handle: bigint): RingRead | null {
-    const b = this.mem.read(handle, 32);
-    if (!b) return null;
-    const v = new DataView(b.buffer);
-    const u = (i: number) => v.getUint32(i * 4, true);
-    return {
-      id: u(0),
-      nr: u(1),
-      head: u(2),
-      tail: u(3),
-      magic: u(4),
-      compatFeatures: u(5),
-      incompatFeatures: u(6),
-      headerLength: u(7),
-    };
+    const b = this.mem.read(handle, AIO_RING_HEADER_BYTES);
+    return b ? decodeRingHeader(b) : null;
   }
 
   /** Soft RLIMIT_AS = current size + headroom; returns the previous limit to restore. */
