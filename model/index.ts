@@ -4,9 +4,10 @@
  */
 export * from './abi/ctx-kinds.js';
 export * from './abi/errno.js';
+export * from './abi/limits.js';
 export * from './abi/ring-header.js';
+export * from './destroy-facts.js';
 export * from './env.js';
-export * from './facts.js';
 export * from './io-destroy.js';
 export * from './io-setup.js';
 export * from './memory.js';
@@ -15,5 +16,6 @@ export * from './ring.js';
 export * from './rules/io-destroy-rules.js';
 export * from './rules/io-setup-rules.js';
 export * from './rules/rule.js';
+export * from './setup-facts.js';
 export * from './state.js';
 export * from './u32.js';

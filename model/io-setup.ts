@@ -3,16 +3,16 @@
  * environment and the process state, then (separately) commit it.
  */
 
-import type { ErrnoName } from './abi/errno.js';
-import { errnoNumber } from './abi/errno.js';
+import { type ErrnoName, errnoNumber } from './abi/errno.js';
 import type { RingHeader } from './abi/ring-header.js';
 import type { Environment } from './env.js';
-import { type SetupCall, type SetupFacts, setupFacts } from './facts.js';
 import { linuxRingHeader, type RingGeometry, ZERO_HEADER } from './ring.js';
 import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
 import { decide, type Rule } from './rules/rule.js';
+import { type SetupCall, type SetupFacts, setupFacts } from './setup-facts.js';
 import {
   addContext,
+  grownTableSize,
   type LiveContext,
   type ProcessState,
   placeContext,
@@ -106,6 +106,38 @@ export function commitIoSetup(
   };
   addContext(state, ctx, outcome.slot !== null);
   if (state.aioNr !== null) state.aioNr = addU64(state.aioNr, ctx.charge);
+  return ctx;
+}
+
+/**
+ * Take into the state a context the kernel made where the model predicted a
+ * failure, as the kernel made it (its slot, its charge, its header): a
+ * differential run follows the real state after a divergence. The table grows
+ * as ioctx_add_table() grows it until the kernel's slot fits.
+ */
+export function adoptContext(
+  state: ProcessState,
+  outcome: SetupOutcome,
+  made: {
+    readonly handle: bigint;
+    readonly slot: number;
+    readonly charge: bigint;
+    readonly header: RingHeader | null;
+  },
+): LiveContext {
+  const prof = outcome.facts.profile;
+  const ctx: LiveContext = {
+    slot: made.slot,
+    handle: made.handle,
+    nrEvents: outcome.call.nrEvents,
+    charge: made.charge,
+    ring: outcome.facts.ring,
+    header: made.header ?? ZERO_HEADER,
+    ringWritable: prof.ring === 'linux',
+  };
+  addContext(state, ctx, prof.slotIds);
+  if (prof.slotIds)
+    while (made.slot >= state.tableSize) state.tableSize = grownTableSize(state.tableSize);
   return ctx;
 }
 

@@ -3,8 +3,7 @@
  * shared; a profile lists which rules its kernel evaluates, in order, and
  * supplies the few numbers and functions that differ.
  */
-import type { DestroyRuleId } from './rules/io-destroy-rules.js';
-import type { SetupRuleId } from './rules/io-setup-rules.js';
+import type { DestroyRuleId, SetupRuleId } from './rules/rule-ids.js';
 
 /**
  * How io_setup charges /proc/sys/fs/aio-nr.

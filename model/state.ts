@@ -57,13 +57,7 @@ export function newProcessState(env: Environment): ProcessState {
 
 /** The slot ioctx_add_table() would pick: the lowest free one, or -1 when the table must grow. */
 export function lowestFreeSlot(state: ProcessState): number {
-  for (let i = state.freeHint; i < state.tableSize; i++) {
-    if (state.slots[i] === undefined) {
-      state.freeHint = i;
-      return i;
-    }
-  }
-  state.freeHint = state.tableSize;
+  for (let i = state.freeHint; i < state.tableSize; i++) if (state.slots[i] === undefined) return i;
   return -1;
 }
 
@@ -87,7 +81,11 @@ export function takeSyntheticAddress(state: ProcessState, bytes: number): bigint
 
 /** Record a new context; `slotted` = it occupies ctx.slot of the table (Linux). */
 export function addContext(state: ProcessState, ctx: LiveContext, slotted: boolean): void {
-  if (slotted) state.slots[ctx.slot] = ctx;
+  if (slotted) {
+    state.slots[ctx.slot] = ctx;
+    // Keep "every slot below freeHint is taken" true, and the next search short.
+    while (state.slots[state.freeHint] !== undefined) state.freeHint++;
+  }
   state.contexts.set(ctx.handle, ctx);
   state.ringBytes += BigInt(ctx.ring.bytes);
 }

@@ -85,4 +85,23 @@ describe('architecture', () => {
     }
     expect(seen.size).toBeGreaterThan(5);
   });
+
+  it('model/ has no import cycles (each file can be read before the ones that use it)', () => {
+    const edges = new Map(
+      sources('model').map((f) => [
+        f,
+        imports(f)
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => target(f, spec).replace(/\.js$/, '.ts')),
+      ]),
+    );
+    const done = new Set<string>();
+    const visit = (f: string, path: string[]): void => {
+      expect(path, `import cycle: ${[...path, f].join(' -> ')}`).not.toContain(f);
+      if (done.has(f)) return;
+      for (const to of edges.get(f) ?? []) visit(to, [...path, f]);
+      done.add(f);
+    };
+    for (const f of edges.keys()) visit(f, []);
+  });
 });

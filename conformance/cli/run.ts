@@ -20,6 +20,7 @@ import { OutputFile, writeWhole } from './output.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
+import { toolVersion } from './version.js';
 
 const SUITE_FLAGS = `  --suite S          table | props | stateful | all (default all)
   --runs N           props cases (default 10000); the stateful suite runs 3% as
@@ -287,7 +288,7 @@ export async function recordCommand(argv: readonly string[]): Promise<CommandRes
     profile: c.profile,
     seed: c.seed,
     suites: c.suites,
-    tool: 'aiospec 0.1.0',
+    tool: `aiospec ${toolVersion()}`,
   });
   try {
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.

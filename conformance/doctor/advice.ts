@@ -3,7 +3,7 @@
  * commands. Pure: every figure comes from the model (request.ts) and the
  * measured environment.
  */
-import { type Environment, limitOf, profile, SETUP_RULES } from '../../model/index.js';
+import { DEFAULT_ENV, type Environment, limitOf, profile, SETUP_RULES } from '../../model/index.js';
 import { largestUnwrapped } from './accepted.js';
 import type { Availability } from './availability.js';
 import type { RequestAnswer } from './request.js';
@@ -13,7 +13,7 @@ import type { Whereabouts } from './where.js';
 
 export const SYSCTL = 'fs.aio-max-nr';
 /** The kernel's default aio-max-nr (fs/aio.c aio_max_nr = 0x10000): never advise less. */
-const KERNEL_DEFAULT = 65536n;
+const KERNEL_DEFAULT = DEFAULT_ENV.aioMaxNr;
 /** Without a request, advise raising the limit once this share of it is used. */
 const USED_WARN = 0.9;
 export const SYSCTL_CONF = '/etc/sysctl.d/90-aio-max-nr.conf';

@@ -2,27 +2,39 @@
  * Which of the profile's rules decided at least one step compared against the
  * real kernel, and for the others, why this host cannot reach them.
  */
-import { DESTROY_RULES, type Profile, SETUP_RULES } from '../../model/index.js';
+import { DESTROY_RULES, type KernelFeature, type Profile, SETUP_RULES } from '../../model/index.js';
 import type { HostInfo } from '../../real/protocol.js';
 import type { RuleCoverage } from './summary.js';
 import type { CaseVerdict } from './verdict.js';
 
-/** Why a rule cannot decide a call on this host (null: it could; no case reached it). */
-function unreachableHere(id: string, host: HostInfo, faultInjection: boolean): string | null {
-  const rule =
-    (SETUP_RULES as Record<string, { unobservable?: string }>)[id] ??
-    (DESTROY_RULES as Record<string, { unobservable?: string }>)[id];
+/** What a target offers of the features rules may need (see Rule.needs). */
+export type TargetFeatures = ReadonlySet<KernelFeature>;
+
+/** Why a target without a feature cannot reach the rules that need it. */
+const LACKING: Readonly<Record<KernelFeature, string>> = {
+  'fault-injection':
+    'needs kernel fault injection (CONFIG_FAULT_INJECTION, /proc/self/fail-nth), which this kernel lacks',
+  'no-aio':
+    'this kernel has AIO (CONFIG_AIO=y); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno',
+};
+
+/** The features a kernel offers, from what the run detected. */
+export function targetFeatures(host: HostInfo, faultInjection: boolean): TargetFeatures {
+  const features = new Set<KernelFeature>();
+  if (faultInjection) features.add('fault-injection');
+  // Without /proc/sys/fs/aio-* a Linux kernel has no AIO; gVisor has AIO and no such files.
+  if (host.aioMaxNr === null && !host.gvisor) features.add('no-aio');
+  return features;
+}
+
+/** Why a rule cannot decide a call on this target (null: it could; no case reached it). */
+function unreachableHere(
+  rule: { readonly unobservable?: string; readonly needs?: readonly KernelFeature[] } | undefined,
+  features: TargetFeatures,
+): string | null {
   if (rule?.unobservable) return rule.unobservable;
-  if (id === 'kernel.no-aio' || id === 'kernel.no-aio-destroy')
-    return host.aioMaxNr === null
-      ? 'no case reached it'
-      : 'this kernel has CONFIG_AIO=y (/proc/sys/fs/aio-* exist); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno';
-  if (
-    (id === 'setup.kmem' || id === 'setup.ring-pages' || id === 'setup.table-grow') &&
-    !faultInjection
-  )
-    return 'needs kernel fault injection (CONFIG_FAULT_INJECTION, /proc/self/fail-nth), which this kernel lacks';
-  return null;
+  const missing = rule?.needs?.find((f) => !features.has(f));
+  return missing === undefined ? null : LACKING[missing];
 }
 
 /** Count, per rule, the compared steps it decided (into `hits`). */
@@ -37,13 +49,18 @@ export function ruleCoverage(
   host: HostInfo,
   faultInjection: boolean,
 ): RuleCoverage[] {
+  const features = targetFeatures(host, faultInjection);
+  const rules: Record<string, Parameters<typeof unreachableHere>[0]> = {
+    ...SETUP_RULES,
+    ...DESTROY_RULES,
+  };
   return [...profile.setupRules, ...profile.destroyRules].map((id) => {
     const n = hits.get(id) ?? 0;
     if (n > 0) return { id, hits: n };
     return {
       id,
       hits: 0,
-      unreachable: unreachableHere(id, host, faultInjection) ?? 'no case reached it in this run',
+      unreachable: unreachableHere(rules[id], features) ?? 'no case reached it in this run',
     };
   });
 }

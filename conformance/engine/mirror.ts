@@ -5,7 +5,7 @@
  * real state even after a divergence.
  */
 import {
-  addContext,
+  adoptContext,
   aioNrSub,
   type CtxKind,
   clobberRingId,
@@ -16,8 +16,6 @@ import {
   decideIoDestroy,
   decideIoSetup,
   type Environment,
-  gvisorRingGeometry,
-  linuxRingGeometry,
   newProcessState,
   type ProcessState,
   profile,
@@ -25,7 +23,6 @@ import {
   type SetupOutcome,
   type SetupRuleTable,
   type U32Read,
-  ZERO_HEADER,
 } from '../../model/index.js';
 import { type DestroyResult, fromU64, type SetupResult } from '../../real/protocol.js';
 import {
@@ -115,39 +112,20 @@ export class Mirror {
     const handle = real.handle === undefined ? undefined : BigInt(real.handle);
     if (outcome.ret === 0 && real.ret === 0 && handle !== undefined)
       commitIoSetup(this.state, outcome, handle);
-    else if (real.ret === 0 && handle !== undefined)
-      this.adopt(outcome, real, handle); // a context the model did not expect
-    else if (outcome.ret !== 0) commitIoSetup(this.state, outcome); // both failed: only the table may have grown
+    else if (real.ret === 0 && handle !== undefined) {
+      // A context the model did not expect: take it as the kernel made it.
+      const before = fromU64(real.aioNrBefore);
+      const after = fromU64(real.aioNrAfter);
+      adoptContext(this.state, outcome, {
+        handle,
+        slot: real.ring?.id ?? 0,
+        charge: before !== null && after !== null ? after - before : 0n,
+        header: real.ring ?? null,
+      });
+    } else if (outcome.ret !== 0) commitIoSetup(this.state, outcome); // both failed: only the table may have grown
     if (real.ref !== undefined && handle !== undefined) this.refs.set(real.ref, handle);
     const after = fromU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
-  }
-
-  /** Take a context the kernel made into the model as it really is. */
-  private adopt(outcome: SetupOutcome, real: SetupResult, handle: bigint): void {
-    const prof = profile(this.env.profile);
-    const geometry =
-      prof.ring === 'linux'
-        ? linuxRingGeometry(outcome.facts.ne, this.env.pageSize)
-        : gvisorRingGeometry(this.env.pageSize);
-    const slot = real.ring?.id ?? 0;
-    const before = fromU64(real.aioNrBefore);
-    const after = fromU64(real.aioNrAfter);
-    addContext(
-      this.state,
-      {
-        slot,
-        handle,
-        nrEvents: outcome.call.nrEvents,
-        charge: before !== null && after !== null ? after - before : 0n,
-        ring: geometry,
-        header: real.ring ? { ...real.ring } : ZERO_HEADER,
-        ringWritable: prof.ring === 'linux',
-      },
-      prof.slotIds,
-    );
-    if (prof.slotIds && slot >= this.state.tableSize)
-      this.state.tableSize = Math.max(4, this.state.tableSize * 4);
   }
 
   /** The handle of a worker ref whose context the model still holds (undefined once it is gone). */

@@ -3,7 +3,7 @@
  * values where the kernel's arithmetic changes behaviour.
  */
 import fc from 'fast-check';
-import { INTERNAL_LIMIT_NE, U32_MAX } from '../../model/index.js';
+import { INTERNAL_LIMIT_NR, U32_MAX } from '../../model/index.js';
 
 /** Let a drawn value shrink across the alternatives, toward the first (the simplest). */
 const CROSS = { withCrossShrink: true } as const;
@@ -31,7 +31,7 @@ export function edgeValues(cpus: number, pageSize: number): number[] {
 
 function computeEdges(cpus: number, pageSize: number): number[] {
   const floor = 4 * cpus;
-  const halfLimit = INTERNAL_LIMIT_NE / 2; // 0x400000
+  const halfLimit = INTERNAL_LIMIT_NR; // 0x400000
   const values = [
     0,
     1,

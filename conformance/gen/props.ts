@@ -4,7 +4,7 @@
  * various levels, and sometimes an RLIMIT_AS close to the ring's size.
  */
 import fc from 'fast-check';
-import { type CtxKind, linuxRingGeometry, type PageSize } from '../../model/index.js';
+import { type CtxKind, linuxRingFor, type PageSize } from '../../model/index.js';
 import type { Case } from '../cases.js';
 import { nrEventsArb } from './nr-events.js';
 
@@ -58,8 +58,7 @@ function headroomArb(available: bigint): fc.Arbitrary<bigint | undefined> {
 /** RLIMIT_AS headroom around the size of the ring a call would map: none, or one of four offsets from it. */
 function asHeadroomFor(host: PropsHost, nr: number, choice: number): bigint | undefined {
   if (choice >= 4) return undefined;
-  const ne = (2 * Math.max(nr, 4 * host.possibleCpus)) >>> 0;
-  const bytes = BigInt(linuxRingGeometry(ne, host.pageSize).bytes);
+  const bytes = BigInt(linuxRingFor(nr, host.possibleCpus, host.pageSize).bytes);
   const S = BigInt(host.pageSize);
   return [0n, bytes - 1n, bytes, bytes + S][choice];
 }

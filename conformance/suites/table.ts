@@ -6,7 +6,7 @@
  * rule reachable on a Linux kernel. The expected result of every row is the
  * model's; the row only says what to do.
  */
-import { linuxRingGeometry, type PageSize } from '../../model/index.js';
+import { INTERNAL_LIMIT_NR, linuxRingFor, type PageSize } from '../../model/index.js';
 import type { Case, Step } from '../cases.js';
 
 export interface TableHost {
@@ -49,9 +49,9 @@ export function tableRows(host: TableHost): TableRow[] {
     skip: why,
   });
   const max = host.aioMaxNr;
-  const ne1 = 2 * Math.max(1, 4 * host.possibleCpus);
-  const ring1 = BigInt(linuxRingGeometry(ne1, host.pageSize).bytes);
-  const all = host.available < 4_194_304n ? host.available : 4_194_304n;
+  const ring1 = BigInt(linuxRingFor(1, host.possibleCpus, host.pageSize).bytes);
+  const limit = BigInt(INTERNAL_LIMIT_NR);
+  const all = host.available < limit ? host.available : limit;
   const WRAP = 0x8000_0001;
 
   return [
@@ -154,10 +154,10 @@ export function tableRows(host: TableHost): TableRow[] {
       setup(1, 'readonly-nonzero'),
     ]),
     run('first nr_events past the internal limit: EINVAL', 'rule setup.internal-limit', [
-      setup(4_194_305),
+      setup(INTERNAL_LIMIT_NR + 1),
     ]),
     run('last nr_events under the internal limit: EAGAIN, not EINVAL', 'rule setup.over-max', [
-      setup(4_194_304),
+      setup(INTERNAL_LIMIT_NR),
     ]),
     run('0x80400001 doubles to 0x800002: over the internal limit', 'rule setup.internal-limit', [
       setup(0x8040_0001),

@@ -9,21 +9,13 @@
  *   then wait for the RCU grace periods before returning 0.
  * The man page's EFAULT for io_destroy never happens: a fault is just "not found".
  */
-import type { DestroyFacts } from '../io-destroy.js';
+import type { DestroyFacts } from '../destroy-facts.js';
 import type { Rule } from './rule.js';
+import type { DestroyRuleId } from './rule-ids.js';
+
+export type { DestroyRuleId };
 
 type DestroyRule = Rule<DestroyRuleId, DestroyFacts>;
-
-export type DestroyRuleId =
-  | 'kernel.no-aio-destroy'
-  | 'destroy.id-fault'
-  | 'destroy.no-table'
-  | 'destroy.id-out-of-range'
-  | 'destroy.slot-empty'
-  | 'destroy.handle-mismatch'
-  | 'gvisor.destroy-unreadable'
-  | 'gvisor.destroy-not-context'
-  | 'destroy.ok';
 
 const NOT_FOUND = 'io_destroy(2) ERRORS: EINVAL "The AIO context specified by ctx_id is invalid"';
 
@@ -36,6 +28,7 @@ export const DESTROY_RULES: Readonly<Record<DestroyRuleId, DestroyRule>> = {
       man: 'io_destroy(2) ERRORS: ENOSYS',
       linux: 'kernel/sys_ni.c COND_SYSCALL(io_destroy)',
     },
+    needs: ['no-aio'],
     decides: (f) => !f.env.aioCompiled,
   },
   'destroy.id-fault': {

@@ -9,30 +9,15 @@
  *      aio_nr + nr > aio_max_nr; ioctx_add_table()
  *   -> put_user(ctx->user_id) (on fault: kill_ioctx(), -EFAULT)
  */
-import type { SetupFacts } from '../facts.js';
-import { INTERNAL_LIMIT_NE } from '../facts.js';
+
+import { INTERNAL_LIMIT_NE } from '../abi/limits.js';
+import type { SetupFacts } from '../setup-facts.js';
 import type { Rule } from './rule.js';
+import type { SetupRuleId } from './rule-ids.js';
+
+export type { SetupRuleId };
 
 type SetupRule = Rule<SetupRuleId, SetupFacts>;
-
-export type SetupRuleId =
-  | 'seccomp.errno'
-  | 'kernel.no-aio'
-  | 'setup.ctx-fault'
-  | 'setup.ctx-nonzero'
-  | 'setup.nr-zero'
-  | 'setup.internal-limit'
-  | 'setup.ne-wrapped-zero'
-  | 'setup.over-max'
-  | 'setup.kmem'
-  | 'setup.ring-pages'
-  | 'setup.mmap-lock-killed'
-  | 'setup.ring-mmap'
-  | 'setup.over-available'
-  | 'setup.table-grow'
-  | 'gvisor.id-collision'
-  | 'setup.ctx-write-fault'
-  | 'setup.ok';
 
 export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
   'seccomp.errno': {
@@ -54,6 +39,7 @@ export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
       man: 'io_setup(2) ERRORS: ENOSYS (the man page says "not implemented on this architecture"; it is the kernel configuration)',
       linux: 'kernel/sys_ni.c COND_SYSCALL(io_setup); init/Kconfig config AIO',
     },
+    needs: ['no-aio'],
     decides: (f) => !f.env.aioCompiled,
   },
   'setup.ctx-fault': {
@@ -128,6 +114,7 @@ export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
       man: 'io_setup(2) ERRORS: ENOMEM "Insufficient kernel resources are available"',
       linux: 'ioctx_alloc(): kmem_cache_zalloc()/percpu_ref_init()/alloc_percpu() fail -> -ENOMEM',
     },
+    needs: ['fault-injection'],
     decides: (f) => f.env.failAlloc === 'ioctx',
   },
   'setup.ring-pages': {
@@ -138,6 +125,7 @@ export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
       man: 'io_setup(2) ERRORS: ENOMEM "Insufficient kernel resources are available"',
       linux: 'aio_setup_ring(): aio_private_file()/kcalloc()/find_or_create_page() fail -> -ENOMEM',
     },
+    needs: ['fault-injection'],
     decides: (f) => f.env.failAlloc === 'ring',
   },
   'setup.mmap-lock-killed': {
@@ -183,6 +171,7 @@ export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
       linux:
         'ioctx_add_table(): table = kzalloc(...); if (!table) return -ENOMEM (aio-nr is given back)',
     },
+    needs: ['fault-injection'],
     decides: (f) => f.env.failAlloc === 'table' && f.tableFull,
   },
   'gvisor.id-collision': {

@@ -15,6 +15,13 @@ export interface RuleSource {
   readonly gvisor?: string;
 }
 
+/**
+ * What a kernel must offer for a rule to decide a real call, as LTP's
+ * `.needs_kconfigs` says it of a test: kernel fault injection (an allocation
+ * made to fail), or no AIO at all (CONFIG_AIO=n).
+ */
+export type KernelFeature = 'fault-injection' | 'no-aio';
+
 export interface Rule<Id extends string, Facts> {
   readonly id: Id;
   /** The errno it returns; 'filter' = whatever the seccomp filter says; null = success. */
@@ -27,6 +34,8 @@ export interface Rule<Id extends string, Facts> {
    * (e.g. the caller is already dying). Such a rule is listed for completeness.
    */
   readonly unobservable?: string;
+  /** What the kernel under test must offer for this rule to decide a real call; absent: any kernel. */
+  readonly needs?: readonly KernelFeature[];
   readonly decides: (facts: Facts) => boolean;
 }
 

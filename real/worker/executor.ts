@@ -11,10 +11,12 @@
  */
 import { openSync, readSync } from 'node:fs';
 import { errnoNumber } from '../../model/abi/errno.js';
+import { INTERNAL_LIMIT_NR } from '../../model/abi/limits.js';
 import {
   AIO_RING_HEADER_BYTES,
   AIO_RING_MAGIC,
   decodeRingHeader,
+  IO_EVENT_BYTES,
 } from '../../model/abi/ring-header.js';
 import { AioNrReader } from '../aio-nr-reader.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
@@ -64,7 +66,7 @@ const SHALLOW_POLLS = 8;
 /** Dead refs whose handle is kept for a later destroy by ref. */
 const DEAD_REFS_KEPT = 4096;
 /** The largest nr_events one filler context can take (the internal limit). */
-const PER_FILLER = 4_194_304n;
+const PER_FILLER = BigInt(INTERNAL_LIMIT_NR);
 
 interface Ref {
   readonly handle: bigint;
@@ -74,8 +76,8 @@ interface Ref {
   clobbered: boolean;
   /** The header the kernel wrote, to tell this ring from whatever may be mapped at its address later. */
   readonly header: RingRead | null;
-  /** The setup result still waiting for its mapping size. */
-  unmeasured: { mapBytes?: number | null; ring?: RingRead | null } | null;
+  /** Whether the size of its mapping was measured (it must be, before the ring can go). */
+  measured: boolean;
 }
 
 const u64 = jsonIntegerOrNull;
@@ -99,6 +101,8 @@ export class Executor {
   private readonly dead = new Map<number, bigint>();
   /** Refs whose ring size is not measured yet. */
   private unmeasured: number[] = [];
+  /** Mapping sizes measured, by ref, until the batch's reply carries them (SetupResult.mapBytes). */
+  private readonly sizes = new Map<number, number | null>();
   /** Whether io_getevents may be used to ask if a context is still in the table (see ringGone). */
   private probe = true;
   private nextRef = 0;
@@ -155,8 +159,10 @@ export class Executor {
       type: 'batch',
       id: req.id,
       aioMaxNr: { before: u64(maxBefore), after: u64(this.aioMaxNr.read()) },
-      ...(fill ? { fill } : {}),
-      cases,
+      ...(fill
+        ? { fill: { released: fill.released, made: fill.made && this.sizedFill(fill.made) } }
+        : {}),
+      cases: cases.map((c) => ({ ...c, results: c.results.map((r) => this.sized(r)) })),
       ...(released ? { released } : {}),
       completions: this.takeCompletions(),
     };
@@ -290,40 +296,66 @@ export class Executor {
     if (handle === null) return result;
     const ref = this.nextRef++;
     const ring = this.readRing(handle);
-    const out: SetupResult = { ...result, ref, handle: hex(handle), ring };
     this.refs.set(ref, {
       handle,
       live: true,
       slot: ring?.id ?? null,
       clobbered: false,
       header: ring,
-      unmeasured: out,
+      measured: false,
     });
     this.live.add(ref);
     this.liveAt.set(handle, ref);
     this.unmeasured.push(ref);
-    return out;
+    return { ...result, ref, handle: hex(handle), ring };
   }
 
   /**
-   * Fill in the mapping size of rings made but not measured yet (see
-   * ring-mapping.ts for how that stays cheap).
+   * Measure the mappings of rings made but not measured yet, while they are
+   * still there (see ring-mapping.ts for how that stays cheap); the sizes go
+   * into the batch's reply (sized()). The header's ring->nr gives the size to
+   * try first: (nr + 1) * 32 bytes is the whole ring.
    */
   private measure(ids: readonly number[]): void {
-    const todo = ids.flatMap((id) => this.refs.get(id) ?? []).filter((r) => r.unmeasured && r.live);
+    const todo = ids.filter((id) => {
+      const r = this.refs.get(id);
+      return r !== undefined && r.live && !r.measured;
+    });
     if (todo.length === 0) return;
+    const refs = todo.map((id) => this.refs.get(id)!);
     const sizes = ringMappingSizes(
-      todo.map((r) => ({
+      refs.map((r) => ({
         handle: r.handle,
-        guess: r.unmeasured!.ring ? (r.unmeasured!.ring.nr + 1) * 32 : null,
+        guess: r.header ? (r.header.nr + 1) * IO_EVENT_BYTES : null,
       })),
     );
-    todo.forEach((r, i) => {
-      r.unmeasured!.mapBytes = sizes[i]!;
+    todo.forEach((id, i) => {
+      this.sizes.set(id, sizes[i]!);
+      refs[i]!.measured = true;
     });
-    for (const r of todo) r.unmeasured = null;
     const done = new Set(ids);
     this.unmeasured = this.unmeasured.filter((id) => !done.has(id));
+  }
+
+  /** A step result as the reply carries it: a setup that made a ring with its measured size. */
+  private sized(r: StepResult): StepResult {
+    if (r.op === 'setup') return this.sizedSetup(r);
+    if (r.op === 'fill') return this.sizedFill(r);
+    return r;
+  }
+
+  private sizedFill(f: FillResult): FillResult {
+    return {
+      ...f,
+      fillers: f.fillers.map((x) => ({ nr: x.nr, result: this.sizedSetup(x.result) })),
+    };
+  }
+
+  private sizedSetup(r: SetupResult): SetupResult {
+    if (r.ref === undefined || !this.sizes.has(r.ref)) return r;
+    const mapBytes = this.sizes.get(r.ref)!;
+    this.sizes.delete(r.ref);
+    return { ...r, mapBytes };
   }
 
   private readRing(handle: bigint): RingRead | null {
@@ -443,7 +475,7 @@ export class Executor {
     const { addr, scratch } = this.resolve(target);
     const victimId = this.liveAt.get(addr);
     const victim = victimId === undefined ? undefined : this.refs.get(victimId)!;
-    if (victimId !== undefined && victim?.unmeasured) this.measure([victimId]);
+    if (victimId !== undefined) this.measure([victimId]);
     const before = this.aioNr.read();
     const { token, done } = this.issueDestroy(addr);
     let polls = 0;

@@ -5,15 +5,27 @@
 import { type CtxKind, type CtxTraits, ctxTraits } from './abi/ctx-kinds.js';
 import type { Environment } from './env.js';
 import { chargeOf, limitOf, type Profile, profile } from './profiles.js';
-import { gvisorRingGeometry, linuxRingGeometry, type RingGeometry } from './ring.js';
+import { gvisorRingGeometry, linuxRingGeometry, type PageSize, type RingGeometry } from './ring.js';
 import { lowestFreeSlot, type ProcessState } from './state.js';
 import { addU64, maxU32, mulU32 } from './u32.js';
 
-/**
- * ioctx_alloc(): `if (nr_events > (0x10000000U / sizeof(struct io_event))) return -EINVAL`
- * with sizeof(struct io_event) = 32, i.e. ne > 0x800000 (nr_events > 4,194,304 for C <= 524,288).
- */
-export const INTERNAL_LIMIT_NE = 0x1000_0000 / 32;
+/** ne = 2 * max(nr_events, 4*C) in u32, as ioctx_alloc() computes it; and whether it wrapped. */
+export function doubledEvents(
+  nrEvents: number,
+  possibleCpus: number,
+): { readonly ne: number; readonly wrapped: boolean } {
+  const doubled = 2 * maxU32(nrEvents, mulU32(possibleCpus, 4));
+  return { ne: doubled >>> 0, wrapped: doubled > 0xffff_ffff };
+}
+
+/** The ring a Linux io_setup(nr_events) maps (before any check says whether it may). */
+export function linuxRingFor(
+  nrEvents: number,
+  possibleCpus: number,
+  pageSize: PageSize,
+): RingGeometry {
+  return linuxRingGeometry(doubledEvents(nrEvents, possibleCpus).ne, pageSize);
+}
 
 export interface SetupCall {
   readonly nrEvents: number;
@@ -51,8 +63,7 @@ export interface SetupFacts {
 export function setupFacts(env: Environment, state: ProcessState, call: SetupCall): SetupFacts {
   const prof = profile(env.profile);
   const floor = mulU32(env.possibleCpus, 4);
-  const doubled = 2 * maxU32(call.nrEvents, floor);
-  const ne = doubled >>> 0;
+  const { ne, wrapped } = doubledEvents(call.nrEvents, env.possibleCpus);
   const acct = prof.accounting;
   const charge = acct ? chargeOf(acct, call.nrEvents, ne) : 0n;
   const limit = acct ? limitOf(acct, env.aioMaxNr) : null;
@@ -67,7 +78,7 @@ export function setupFacts(env: Environment, state: ProcessState, call: SetupCal
     ctx: ctxTraits(call.ctx),
     floor,
     ne,
-    neWrapped: doubled > ne,
+    neWrapped: wrapped,
     charge,
     limit,
     aioNr,
