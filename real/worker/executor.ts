@@ -319,7 +319,7 @@ export class Executor {
   private measure(ids: readonly number[]): void {
     const todo = ids.filter((id) => {
       const r = this.refs.get(id);
-      return r !== undefined && r.live && !r.measured;
+      return r?.live === true && !r.measured;
     });
     if (todo.length === 0) return;
     const refs = todo.map((id) => this.refs.get(id)!);
