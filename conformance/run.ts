@@ -3,7 +3,7 @@
  * model, divergences shrunk, everything summed up in a RunSummary.
  */
 import fc from 'fast-check';
-import type { PageSize, ProfileName } from '../model/index.js';
+import { DEFAULT_ENV, type PageSize, type ProfileName } from '../model/index.js';
 import type { Launch } from '../real/worker-process.js';
 import { type Case, caseProblem } from './cases.js';
 import { Engine } from './engine/execute.js';
@@ -57,115 +57,163 @@ export interface RunConfig {
 /** Cases generated, run and settled at a time: memory holds one chunk, whatever --runs says. */
 export const CHUNK = 16_384;
 
+/** What the parts of one run share. */
+interface RunContext {
+  readonly cfg: RunConfig;
+  readonly engine: Engine;
+  readonly meta: SummaryMeta;
+  readonly tally: Tally;
+  /** The host as the generators see it (CPUs, page size, the room aio-max-nr leaves). */
+  readonly host: PropsHost;
+  /** aio-max-nr where the target keeps one, else the kernel's default. */
+  readonly aioMaxNr: bigint;
+}
+
 export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
   const started = Date.now();
   const engine = new Engine({
     profile: cfg.profile,
     ...(cfg.launch ? { launch: cfg.launch } : {}),
     ...(cfg.rules ? { rules: cfg.rules } : {}),
+    ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
   });
-  engine.recorder = cfg.recorder ?? null;
   await engine.start();
+  try {
+    const ctx = runContext(cfg, engine);
+    if (cfg.only) await runOne(ctx, cfg.only);
+    else for (const suite of cfg.suites) await SUITE_RUNS[suite](ctx, suite);
+    return ctx.tally.summary(Date.now() - started);
+  } finally {
+    await engine.close();
+  }
+}
+
+function runContext(cfg: RunConfig, engine: Engine): RunContext {
+  const h = engine.host;
+  const aioMaxNr = h.aioMaxNr === null ? DEFAULT_ENV.aioMaxNr : BigInt(h.aioMaxNr);
+  const available = aioMaxNr - BigInt(h.aioNr ?? 0);
   const meta: SummaryMeta = {
     target: cfg.target,
     profile: cfg.profile,
     seed: cfg.seed,
     faultInjection: cfg.faultInjection ?? false,
   };
-  try {
-    const h = engine.host;
-    const tally = new Tally(meta, h, { keepResults: cfg.keepResults ?? true });
-    const available = h.aioMaxNr === null ? 65536n : BigInt(h.aioMaxNr) - BigInt(h.aioNr ?? 0);
-    const propsHost: PropsHost = {
+  return {
+    cfg,
+    engine,
+    meta,
+    tally: new Tally(meta, h, { keepResults: cfg.keepResults ?? true }),
+    host: {
       possibleCpus: h.possibleCpus,
       pageSize: h.pageSize as PageSize,
       available: available < 0n ? 0n : available,
-    };
-    const progress = (suite: Suite, before = 0, total?: number) => ({
-      onProgress: (done: number, of: number) => cfg.onProgress?.(suite, before + done, total ?? of),
-    });
-    /** Settled verdicts in; each new kind of divergence reported as it was confirmed (not shrunk). */
-    const take = (run: readonly CaseVerdict[]) => {
-      for (const v of tally.add(run)) {
-        const shown = v.shown ?? v.case;
-        tally.report(v, divergenceReport(v, v, shown, replayCase(shown, meta), 1));
-      }
-    };
+    },
+    aioMaxNr,
+  };
+}
 
-    if (cfg.only) {
-      // What only the host can tell (its page size) is checked before the case runs.
-      const problem = caseProblem(cfg.only, h.pageSize);
-      if (problem !== null) throw new CaseRefused(`--case: ${problem.replace(/^case: /, '')}`);
-      take(await engine.run('table', [{ name: 'the case given with --case', ...cfg.only }]));
-    }
-    for (const suite of cfg.only ? [] : cfg.suites) {
-      if (suite === 'table') {
-        const rows = tableRows({
-          ...propsHost,
-          aioMaxNr: h.aioMaxNr === null ? 65536n : BigInt(h.aioMaxNr),
-        });
-        const run = await engine.run(
-          'table',
-          rows.filter((r) => !r.skip).map((r) => r.case),
-          { alone: true, ...progress('table') },
-        );
-        const skipped = rows
-          .flatMap((r) => (r.skip === undefined ? [] : [{ case: r.case, reason: r.skip }]))
-          .map((r, i): CaseVerdict => {
-            const v = newVerdict('table', run.length + i, r.case);
-            v.status = 'skip';
-            v.reason = r.reason;
-            return v;
-          });
-        take(run);
-        take(skipped);
-        continue;
-      }
-      const arb: fc.Arbitrary<Case> =
-        suite === 'props'
-          ? propsCaseArb(propsHost)
-          : sequenceArb(h.possibleCpus, h.pageSize).map((cmds) => sequenceCase(cmds));
-      const n = suite === 'props' ? cfg.runs : cfg.sequences;
-      // Sequences are read alone: each releases its contexts as it ends, so it replays as printed.
-      const alone = suite === 'stateful';
-      const runChunk = async (cases: readonly Case[], first: number) => {
-        const run = await engine.run(suite, cases, {
-          alone,
-          firstIndex: first,
-          ...progress(suite, first, cfg.path !== undefined ? 1 : n),
-        });
-        for (const v of tally.add(run)) await reportKind(v);
-      };
-      const reportKind = async (v: CaseVerdict) => {
-        const path = cfg.path ?? String(v.index);
-        // Shrinking runs cases of its own: they are not part of the recorded run.
-        engine.recorder = null;
-        const kind = signature(v);
-        const sameKind = async (c: Case) => {
-          const [again] = await engine.run(suite, [c], { alone });
-          return again!.status === 'diverge' && signature(again!) === kind ? again! : null;
-        };
-        // Only a divergence that shows alone can shrink: fast-check regenerates the case by itself.
-        const alonePrinted = (v.shown ?? v.case) === v.case;
-        const shrunk =
-          alonePrinted && (cfg.shrinkMs ?? 20_000) > 0
-            ? await shrinkAt(arb, cfg.seed, path, sameKind, cfg.shrinkMs ?? 20_000)
-            : undefined;
-        engine.recorder = cfg.recorder ?? null;
-        const shown = shrunk ?? { case: v.shown ?? v.case, verdict: v };
-        // --path regenerates the case alone; a divergence that needs its batch's setups replays only as a case.
-        const replay = alonePrinted
-          ? `aiospec run${runFlags(meta)} --suite ${suite} --seed=${cfg.seed} --path=${path}   # or: ${replayCase(shown.case, meta)}`
-          : replayCase(shown.case, meta);
-        tally.report(v, divergenceReport(v, shown.verdict, shown.case, replay, 1));
-      };
-      if (cfg.path !== undefined) await runChunk(replayAt(arb, cfg.seed, cfg.path), 0);
-      else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk);
-    }
-    return tally.summary(Date.now() - started);
-  } finally {
-    await engine.close();
+/** Progress of a suite's cases, `before` of them done in earlier chunks. */
+function progress(ctx: RunContext, suite: Suite, before = 0, total?: number) {
+  return {
+    onProgress: (done: number, of: number) =>
+      ctx.cfg.onProgress?.(suite, before + done, total ?? of),
+  };
+}
+
+/** Settled verdicts in; each new kind of divergence reported as it was confirmed (not shrunk). */
+function take(ctx: RunContext, run: readonly CaseVerdict[]): void {
+  for (const v of ctx.tally.add(run)) {
+    const shown = v.shown ?? v.case;
+    ctx.tally.report(v, divergenceReport(v, v, shown, replayCase(shown, ctx.meta), 1));
   }
+}
+
+/** `--case`: one case, checked against what only the host can tell (its page size) before it runs. */
+async function runOne(ctx: RunContext, c: Case): Promise<void> {
+  const problem = caseProblem(c, ctx.engine.host.pageSize);
+  if (problem !== null) throw new CaseRefused(`--case: ${problem.replace(/^case: /, '')}`);
+  take(ctx, await ctx.engine.run('table', [{ name: 'the case given with --case', ...c }]));
+}
+
+/** The table: every row alone; rows that cannot run here are skipped with their reason. */
+async function runTable(ctx: RunContext): Promise<void> {
+  const rows = tableRows({ ...ctx.host, aioMaxNr: ctx.aioMaxNr });
+  const run = await ctx.engine.run(
+    'table',
+    rows.filter((r) => !r.skip).map((r) => r.case),
+    { alone: true, ...progress(ctx, 'table') },
+  );
+  const skipped = rows
+    .flatMap((r) => (r.skip === undefined ? [] : [{ case: r.case, reason: r.skip }]))
+    .map((r, i): CaseVerdict => {
+      const v = newVerdict('table', run.length + i, r.case);
+      v.status = 'skip';
+      v.reason = r.reason;
+      return v;
+    });
+  take(ctx, run);
+  take(ctx, skipped);
+}
+
+/** A generated suite (props, stateful): its cases in chunks, each new kind of divergence shrunk. */
+async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
+  const { cfg, engine, host } = ctx;
+  const arb: fc.Arbitrary<Case> =
+    suite === 'props'
+      ? propsCaseArb(host)
+      : sequenceArb(host.possibleCpus, host.pageSize).map((cmds) => sequenceCase(cmds));
+  const n = suite === 'props' ? cfg.runs : cfg.sequences;
+  // Sequences are read alone: each releases its contexts as it ends, so it replays as printed.
+  const alone = suite === 'stateful';
+  const runChunk = async (cases: readonly Case[], first: number) => {
+    const run = await engine.run(suite, cases, {
+      alone,
+      firstIndex: first,
+      ...progress(ctx, suite, first, cfg.path !== undefined ? 1 : n),
+    });
+    for (const v of ctx.tally.add(run)) await reportKind(ctx, suite, arb, alone, v);
+  };
+  if (cfg.path !== undefined) await runChunk(replayAt(arb, cfg.seed, cfg.path), 0);
+  else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk);
+}
+
+const SUITE_RUNS: Readonly<Record<Suite, (ctx: RunContext, suite: Suite) => Promise<void>>> = {
+  table: runTable,
+  props: runGenerated,
+  stateful: runGenerated,
+};
+
+/**
+ * Report the first divergence of a kind: shrunk, when it shows alone (fast-check
+ * regenerates the case by itself), with the commands that replay it. Shrinking
+ * runs cases of its own, which are not part of the recorded run.
+ */
+async function reportKind(
+  ctx: RunContext,
+  suite: Suite,
+  arb: fc.Arbitrary<Case>,
+  alone: boolean,
+  v: CaseVerdict,
+): Promise<void> {
+  const { cfg, engine, meta } = ctx;
+  const path = cfg.path ?? String(v.index);
+  const kind = signature(v);
+  const sameKind = async (c: Case) => {
+    const [again] = await engine.run(suite, [c], { alone, record: false });
+    return again!.status === 'diverge' && signature(again!) === kind ? again! : null;
+  };
+  const alonePrinted = (v.shown ?? v.case) === v.case;
+  const shrinkMs = cfg.shrinkMs ?? 20_000;
+  const shrunk =
+    alonePrinted && shrinkMs > 0
+      ? await shrinkAt(arb, cfg.seed, path, sameKind, shrinkMs)
+      : undefined;
+  const shown = shrunk ?? { case: v.shown ?? v.case, verdict: v };
+  // --path regenerates the case alone; a divergence that needs its batch's setups replays only as a case.
+  const replay = alonePrinted
+    ? `aiospec run${runFlags(meta)} --suite ${suite} --seed=${cfg.seed} --path=${path}   # or: ${replayCase(shown.case, meta)}`
+    : replayCase(shown.case, meta);
+  ctx.tally.report(v, divergenceReport(v, shown.verdict, shown.case, replay, 1));
 }
 
 /**

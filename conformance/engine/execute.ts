@@ -49,6 +49,8 @@ import { type CaseVerdict, newVerdict, type Suite } from './verdict.js';
 
 export interface EngineOptions {
   readonly profile: ProfileName;
+  /** Where observations go as they come (a trace writer); absent: nowhere. */
+  readonly recorder?: Recorder;
   readonly launch?: Launch;
   /** Replace model rules (tests use this to prove a wrong model is caught). */
   readonly rules?: ModelRules;
@@ -61,6 +63,8 @@ export interface RunOptions {
   readonly alone?: boolean;
   /** Cases per worker batch (default 256). */
   readonly batchSize?: number;
+  /** Whether these runs go to the engine's recorder (default true; shrinking's own runs do not). */
+  readonly record?: boolean;
   /** The index in its suite of the first case given (a chunk of a larger run). */
   readonly firstIndex?: number;
   /** Called after each batch of first runs with the number of cases done. */
@@ -108,10 +112,12 @@ export class Engine {
   private readonly brokenSandboxes = new Map<ErrnoName, string>();
   private freshCount = 0;
   host!: HostInfo;
-  /** Where observations go as they come (a trace writer); null: nowhere. */
-  recorder: Recorder | null = null;
+  /** Where the runs being made now are recorded (the engine's recorder, or null while a run is not). */
+  private recorder: Recorder | null;
 
-  constructor(readonly options: EngineOptions) {}
+  constructor(readonly options: EngineOptions) {
+    this.recorder = options.recorder ?? null;
+  }
 
   async start(): Promise<void> {
     // The main worker must start (a few tries: it may be killed as it starts); without it nothing can run.
@@ -171,8 +177,14 @@ export class Engine {
       }),
     );
     const jobs = tracks.map((t): Job => ({ t, case: t.v.case, candidate: 0, rerun: false }));
-    await this.execute(jobs, opts.alone ?? false, opts);
-    await this.settle(tracks);
+    // Runs asked not to be recorded (shrinking's) are not, and the recorder is back for the next.
+    this.recorder = opts.record === false ? null : (this.options.recorder ?? null);
+    try {
+      await this.execute(jobs, opts.alone ?? false, opts);
+      await this.settle(tracks);
+    } finally {
+      this.recorder = this.options.recorder ?? null;
+    }
     return tracks.map((t) => t.v);
   }
 
