@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { DEFAULT_ENV, type PageSize, type ProfileName } from '../model/index.js';
 import type { Launch } from '../real/worker-process.js';
 import { type Case, caseProblem } from './cases.js';
-import { Engine } from './engine/execute.js';
+import { Engine, reasonOf } from './engine/execute.js';
 import type { ModelRules } from './engine/mirror.js';
 import type { Recorder } from './engine/recorder.js';
 import { signature } from './engine/signature.js';
@@ -50,6 +50,12 @@ export interface RunConfig {
   readonly onProgress?: (suite: Suite, done: number, total: number) => void;
   /** Cases generated and settled at a time (default CHUNK). */
   readonly chunkSize?: number;
+  /** Stop early when this aborts (Ctrl-C): the summary then counts what ran and says why it stopped. */
+  readonly signal?: AbortSignal;
+  /** Stop once this many cases have diverged (CI's --max-divergences / --bail). */
+  readonly maxDivergences?: number;
+  /** Stop after this long (CI's --time-limit). */
+  readonly timeLimitMs?: number;
   /** Keep every case's result for the reporters that list cases (TAP, JUnit); default true. */
   readonly keepResults?: boolean;
 }
@@ -67,6 +73,10 @@ interface RunContext {
   readonly host: PropsHost;
   /** aio-max-nr where the target keeps one, else the kernel's default. */
   readonly aioMaxNr: bigint;
+  /** Aborts when the run must stop early (the caller's signal, the time limit, enough divergences). */
+  readonly stop: AbortController;
+  /** Stop the run if it has found as many divergences as it was told to stop at. */
+  readonly checkDivergences: () => void;
 }
 
 export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
@@ -78,12 +88,29 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
     ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
   });
   await engine.start();
+  const ctx = runContext(cfg, engine);
+  const timer =
+    cfg.timeLimitMs === undefined
+      ? undefined
+      : setTimeout(
+          () => ctx.stop.abort(`the time limit of ${cfg.timeLimitMs! / 1000} s was reached`),
+          cfg.timeLimitMs,
+        );
+  const onAbort = () => ctx.stop.abort(cfg.signal?.reason ?? 'interrupted');
+  cfg.signal?.addEventListener('abort', onAbort, { once: true });
+  if (cfg.signal?.aborted) onAbort();
   try {
-    const ctx = runContext(cfg, engine);
     if (cfg.only) await runOne(ctx, cfg.only);
-    else for (const suite of cfg.suites) await SUITE_RUNS[suite](ctx, suite);
-    return ctx.tally.summary(Date.now() - started);
+    else
+      for (const suite of cfg.suites) {
+        if (ctx.stop.signal.aborted) break;
+        await SUITE_RUNS[suite](ctx, suite);
+      }
+    const summary = ctx.tally.summary(Date.now() - started);
+    return ctx.stop.signal.aborted ? { ...summary, stopped: reasonOf(ctx.stop.signal) } : summary;
   } finally {
+    clearTimeout(timer);
+    cfg.signal?.removeEventListener('abort', onAbort);
     await engine.close();
   }
 }
@@ -98,11 +125,21 @@ function runContext(cfg: RunConfig, engine: Engine): RunContext {
     seed: cfg.seed,
     faultInjection: cfg.faultInjection ?? false,
   };
+  const tally = new Tally(meta, h, { keepResults: cfg.keepResults ?? true });
+  const stop = new AbortController();
   return {
     cfg,
     engine,
     meta,
-    tally: new Tally(meta, h, { keepResults: cfg.keepResults ?? true }),
+    tally,
+    stop,
+    checkDivergences: () => {
+      const max = cfg.maxDivergences;
+      if (max !== undefined && tally.diverged >= max && !stop.signal.aborted)
+        stop.abort(
+          `${tally.diverged} divergence${tally.diverged === 1 ? '' : 's'} found (the most asked for: ${max})`,
+        );
+    },
     host: {
       possibleCpus: h.possibleCpus,
       pageSize: h.pageSize as PageSize,
@@ -141,7 +178,7 @@ async function runTable(ctx: RunContext): Promise<void> {
   const run = await ctx.engine.run(
     'table',
     rows.filter((r) => !r.skip).map((r) => r.case),
-    { alone: true, ...progress(ctx, 'table') },
+    { alone: true, ...progress(ctx, 'table'), signal: ctx.stop.signal },
   );
   const skipped = rows
     .flatMap((r) => (r.skip === undefined ? [] : [{ case: r.case, reason: r.skip }]))
@@ -153,6 +190,7 @@ async function runTable(ctx: RunContext): Promise<void> {
     });
   take(ctx, run);
   take(ctx, skipped);
+  ctx.checkDivergences();
 }
 
 /** A generated suite (props, stateful): its cases in chunks, each new kind of divergence shrunk. */
@@ -170,11 +208,13 @@ async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
       alone,
       firstIndex: first,
       ...progress(ctx, suite, first, cfg.path !== undefined ? 1 : n),
+      signal: ctx.stop.signal,
     });
     for (const v of ctx.tally.add(run)) await reportKind(ctx, suite, arb, alone, v);
+    ctx.checkDivergences();
   };
   if (cfg.path !== undefined) await runChunk(replayAt(arb, cfg.seed, cfg.path), 0);
-  else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk);
+  else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk, ctx.stop.signal);
 }
 
 const SUITE_RUNS: Readonly<Record<Suite, (ctx: RunContext, suite: Suite) => Promise<void>>> = {
@@ -227,6 +267,7 @@ async function inChunks(
   seed: number,
   size: number,
   run: (cases: readonly Case[], first: number) => Promise<void>,
+  signal: AbortSignal,
 ): Promise<void> {
   if (n <= 0) return;
   let chunk: Case[] = [];
@@ -239,16 +280,21 @@ async function inChunks(
   };
   const r = await fc.check(
     fc.asyncProperty(arb, async (c) => {
+      // A stopped run generates no more: the throw ends fast-check's loop (endOnFailure: no shrinking).
+      if (signal.aborted) throw STOPPED;
       chunk.push(c);
       if (chunk.length >= size) await flush();
       return true;
     }),
-    { numRuns: n, seed },
+    { numRuns: n, seed, endOnFailure: true },
   );
-  if (r.failed)
+  if (r.failed && r.errorInstance !== STOPPED)
     throw r.errorInstance instanceof Error ? r.errorInstance : new Error(String(r.errorInstance));
-  if (chunk.length > 0) await flush();
+  if (chunk.length > 0 && !signal.aborted) await flush();
 }
+
+/** Thrown into fast-check's loop to end a generation the run no longer wants. */
+const STOPPED = new Error('the run stopped');
 
 /**
  * Shrink the divergent case at `path`: fast-check replays its generation from

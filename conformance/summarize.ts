@@ -128,7 +128,7 @@ export class Tally {
         c.cases++;
         c[COUNTED[v.status]]++;
       }
-      this.results?.add(caseResult(v));
+      this.results?.add(caseResult(v, this.meta));
       if (v.status !== 'diverge') continue;
       const key = `${v.suite}:${signature(v)}`;
       const kind = this.kinds.get(key);
@@ -139,6 +139,11 @@ export class Tally {
       }
     }
     return fresh;
+  }
+
+  /** Cases that diverged so far. */
+  get diverged(): number {
+    return this.total.diverged;
   }
 
   /** The report that stands for `found`'s kind (its count is filled in at the end). */
@@ -193,7 +198,7 @@ export class Tally {
   }
 }
 
-function caseResult(v: CaseVerdict): CaseResult {
+function caseResult(v: CaseVerdict, meta: SummaryMeta): CaseResult {
   return {
     suite: v.suite,
     index: v.index,
@@ -205,6 +210,14 @@ function caseResult(v: CaseVerdict): CaseResult {
         v.steps.map((s) => s.rule).filter((r): r is NonNullable<typeof r> => r !== undefined),
       ),
     ],
+    ...(v.status === 'diverge'
+      ? {
+          differences: v.steps
+            .filter((s) => s.diffs.length > 0)
+            .map((s) => ({ step: s.index, diffs: s.diffs })),
+          replay: replayCase(v.shown ?? v.case, meta),
+        }
+      : {}),
   };
 }
 

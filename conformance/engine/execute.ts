@@ -63,6 +63,13 @@ export interface RunOptions {
   readonly alone?: boolean;
   /** Cases per worker batch (default 256). */
   readonly batchSize?: number;
+  /**
+   * Stop as soon as it can when this aborts (Ctrl-C, a time limit, enough
+   * divergences): no new batch is sent, and the cases that did not run are
+   * left out of the verdicts (a case that ran but could not be settled is
+   * inconclusive, with the reason).
+   */
+  readonly signal?: AbortSignal;
   /** Whether these runs go to the engine's recorder (default true; shrinking's own runs do not). */
   readonly record?: boolean;
   /** The index in its suite of the first case given (a chunk of a larger run). */
@@ -181,20 +188,37 @@ export class Engine {
     this.recorder = opts.record === false ? null : (this.options.recorder ?? null);
     try {
       await this.execute(jobs, opts.alone ?? false, opts);
-      await this.settle(tracks);
+      await this.settle(tracks, opts.signal);
     } finally {
       this.recorder = this.options.recorder ?? null;
     }
-    return tracks.map((t) => t.v);
+    // A stopped run leaves out the cases it never got to (they are not counted anywhere).
+    return tracks.filter((t) => t.first !== null || t.skipped !== null).map((t) => t.v);
   }
 
-  /** Re-run, alone, every case whose runs so far leave it unsettled, until none is. */
-  private async settle(tracks: readonly Tracking[]): Promise<void> {
+  /** Re-run, alone, every case whose runs so far leave it unsettled, until none is (or the run stops). */
+  private async settle(tracks: readonly Tracking[], signal?: AbortSignal): Promise<void> {
     await this.collectPending();
     for (;;) {
       const jobs: Job[] = [];
       for (const t of tracks) {
         if (t.settled) continue;
+        if (signal?.aborted && t.first !== null && t.reruns.length >= 0) {
+          const d = decide({
+            first: t.first,
+            reruns: t.reruns,
+            candidates: candidates(t.v).length,
+          });
+          if (d.kind === 'rerun') {
+            t.v.steps = t.first.steps as CaseVerdict['steps'];
+            t.v.disturbed = t.first.disturbed;
+            finish(t, {
+              status: 'inconclusive',
+              reason: `the run was stopped before re-runs could settle it (${reasonOf(signal)})`,
+            });
+            continue;
+          }
+        }
         if (t.first === null) {
           finish(t, {
             status: 'skip',
@@ -204,7 +228,16 @@ export class Engine {
         }
         const forms = candidates(t.v);
         const d = decide({ first: t.first, reruns: t.reruns, candidates: forms.length });
-        if (d.kind === 'rerun')
+        if (d.kind === 'settled') settleWith(t, d, forms);
+        else if (signal?.aborted) {
+          // It wants a re-run the stopped run will not make: what it showed stays unconfirmed.
+          t.v.steps = t.first.steps as CaseVerdict['steps'];
+          t.v.disturbed = t.first.disturbed;
+          finish(t, {
+            status: 'inconclusive',
+            reason: `the run stopped before re-runs could settle it (${reasonOf(signal)})`,
+          });
+        } else
           jobs.push({
             t,
             case: forms[d.candidate]!,
@@ -212,7 +245,6 @@ export class Engine {
             rerun: true,
             watch: d.watch,
           });
-        else settleWith(t, d, forms);
       }
       if (jobs.length === 0) return;
       await this.execute(jobs, true);
@@ -237,7 +269,7 @@ export class Engine {
     const total = jobs.length;
     let previous: { batch: Job[]; outcome: Promise<BatchOutcome> } | null = null;
     for (const batch of [...batches, null]) {
-      const outcome = batch ? this.send(this.main, batch, alone) : null;
+      const outcome = batch && !opts.signal?.aborted ? this.send(this.main, batch, alone) : null;
       if (previous) {
         await this.absorb(this.main, previous.batch, await previous.outcome, alone);
         done += previous.batch.length;
@@ -248,6 +280,7 @@ export class Engine {
     if (this.main.fill !== null && this.main.broken === null)
       await this.absorb(this.main, [], await this.send(this.main, [], true, null), true);
     for (const j of jobs.filter((x) => x.case.seccomp || x.case.freshProcess)) {
+      if (opts.signal?.aborted) break;
       await this.runAlone(j);
       opts.onProgress?.(++done, total);
     }
@@ -406,6 +439,12 @@ export class Engine {
       s.judge.forgetPending(); // whatever is left belonged to a worker that died
     }
   }
+}
+
+/** Why a run was stopped, as its AbortSignal says. */
+export function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'stopped';
 }
 
 function noWorker(why: string): string {

@@ -11,6 +11,19 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { CaseResult } from './summary.js';
 
+/** A divergence's values may be bigints (an aio-nr delta): on disk they are {"bigint": "<decimal>"}. */
+function toLine(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? { bigint: v.toString() } : v;
+}
+
+function fromLine(_key: string, v: unknown): unknown {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (Object.keys(o).length === 1 && typeof o.bigint === 'string') return BigInt(o.bigint);
+  }
+  return v;
+}
+
 /** Results kept in memory before they go to disk (each is a few hundred bytes). */
 const IN_MEMORY = 50_000;
 
@@ -33,7 +46,7 @@ export class ResultStore implements Iterable<CaseResult> {
       return;
     }
     if (this.file === null) this.spill();
-    this.pending.push(JSON.stringify(r));
+    this.pending.push(JSON.stringify(r, toLine));
     if (this.pending.length >= 4096) this.flush();
   }
 
@@ -43,7 +56,7 @@ export class ResultStore implements Iterable<CaseResult> {
     this.file = { dir, path, fd: openSync(path, 'w+') };
     const file = this.file;
     process.once('exit', () => rmSync(file.dir, { recursive: true, force: true }));
-    for (const r of this.kept.splice(0)) this.pending.push(JSON.stringify(r));
+    for (const r of this.kept.splice(0)) this.pending.push(JSON.stringify(r, toLine));
   }
 
   private flush(): void {
@@ -69,9 +82,9 @@ export class ResultStore implements Iterable<CaseResult> {
       offset += got;
       const lines = (rest + decoder.write(buf.subarray(0, got))).split('\n');
       rest = lines.pop()!;
-      for (const l of lines) if (l) yield JSON.parse(l) as CaseResult;
+      for (const l of lines) if (l) yield JSON.parse(l, fromLine) as CaseResult;
     }
-    if (rest) yield JSON.parse(rest) as CaseResult;
+    if (rest) yield JSON.parse(rest, fromLine) as CaseResult;
   }
 
   /** Remove the file now (the summary's results are read). */

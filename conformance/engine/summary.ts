@@ -33,6 +33,10 @@ export interface CaseResult {
   readonly reason?: string;
   /** The rules that decided its steps (model side). */
   readonly rules: readonly string[];
+  /** For a divergence: what differed, step by step (each case its own, not its kind's). */
+  readonly differences?: DivergenceReport['differences'];
+  /** For a divergence: the command that replays this very case. */
+  readonly replay?: string;
 }
 
 export interface RuleCoverage {
@@ -79,6 +83,8 @@ export interface RunSummary {
   readonly coverage: readonly RuleCoverage[];
   readonly divergences: readonly DivergenceReport[];
   readonly wallMs: number;
+  /** Why the run stopped before its end (Ctrl-C, --time-limit, --max-divergences); absent when it ran to the end. */
+  readonly stopped?: string;
   /**
    * Every case, for the TAP and JUnit reporters, in the order they were
    * settled (read it once per use: a large run's results live on disk).
