@@ -11,10 +11,24 @@
  * is a page below the program's lowest mapping, checked to be unmapped (the
  * top-down mmap allocator never reaches it). The guard page is PROT_NONE rather
  * than unmapped so that no later mapping (an AIO ring, say) can land there.
+ *
+ * The arena is MADV_DONTFORK: the worker starts its child workers by fork and
+ * exec (real/worker/children.ts), and a fork must leave the arena as it was,
+ * not shared copy-on-write with the child. Under gVisor (runsc 20221219) it
+ * matters: once the process has forked, an io_setup that wrote its handle into
+ * page 0 makes a later io_setup(…, readonly) succeed, writing into page 1
+ * (measured; with MADV_DONTFORK it gets EFAULT as before).
  */
 import type { CtxKind } from '../model/abi/ctx-kinds.js';
 import type { Libc } from './libc.js';
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from './libc.js';
+import {
+  MADV_DONTFORK,
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+} from './libc.js';
 import { lowestMapping } from './proc-maps.js';
 
 export type { CtxKind };
@@ -53,6 +67,8 @@ export class CtxArena {
     if (base === (1n << 64n) - 1n)
       throw new Error(`mmap of the ctx arena failed: errno ${c.errno()}`);
     this.base = base;
+    if (c.madvise(base, ARENA_PAGES * pageSize, MADV_DONTFORK) !== 0)
+      throw new Error(`madvise(MADV_DONTFORK) of the ctx arena failed: errno ${c.errno()}`);
     const page = (i: number) => base + BigInt(i * pageSize);
     new Uint8Array(c.view(page(2), pageSize)).fill(0x01);
     if (c.mprotect(page(1), 2 * pageSize, PROT_READ) !== 0)

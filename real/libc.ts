@@ -15,6 +15,7 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_FIXED_NOREPLACE = 0x10_0000;
 export const MAP_FAILED = (1n << 64n) - 1n;
+export const MADV_DONTFORK = 10;
 export const RLIMIT_AS = 9;
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_NO_NEW_PRIVS = 38;
@@ -49,6 +50,7 @@ export interface Libc {
   ) => bigint;
   readonly mprotect: (addr: bigint, len: number, prot: number) => number;
   readonly munmap: (addr: bigint, len: number) => number;
+  readonly madvise: (addr: bigint, len: number, advice: number) => number;
   readonly mincore: (addr: bigint, len: number, vec: bigint) => number;
   readonly pipe2: (fds: Int32Array, flags: number) => number;
   readonly read: (fd: number, buf: bigint, len: number) => number;
@@ -108,6 +110,7 @@ export function libc(): Libc {
     mmap: f('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)'),
     mprotect: f('int mprotect(void *addr, size_t len, int prot)'),
     munmap: f('int munmap(void *addr, size_t len)'),
+    madvise: f('int madvise(void *addr, size_t len, int advice)'),
     mincore: f('int mincore(void *addr, size_t len, void *vec)'),
     pipe2: f('int pipe2(_Out_ int *fds, int flags)'),
     read: f('long read(int fd, void *buf, size_t len)'),

@@ -215,7 +215,8 @@ export type Request =
    * Start another worker in the same kernel, as this worker's child (a seccomp
    * sandbox, a process that never made a context): under a target that boots a
    * kernel (UML), a second kernel is never booted for it. Its replies come back
-   * as 'child' replies; 'child-exit' says when it is gone.
+   * as 'child' replies; 'child-exit' says when it is gone. `key` is new for
+   * each spawn: a late 'child-exit' of a killed child never names its successor.
    */
   | { readonly type: 'spawn'; readonly key: string; readonly config: WorkerConfig }
   /** A request for the child worker `key`, passed on as it is. */
@@ -268,4 +269,6 @@ export type Reply =
       readonly code: number | null;
       readonly signal: string | null;
       readonly stderr: string;
+      /** The errno name (EMFILE, EAGAIN...) when the child could not be started at all. */
+      readonly spawnError?: string;
     };

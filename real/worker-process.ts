@@ -6,10 +6,12 @@
  * case comes back as that case's result (signal or timeout), a bigger batch as
  * "not run", for the caller to re-run case by case.
  *
- * A worker is either a process the runner starts (WorkerProcess) or a child
- * that worker starts in the same kernel (ChildWorker: a seccomp sandbox, a
- * process that never made a context), so that a target booting a kernel boots
- * it once per run.
+ * A worker is either a process the runner starts (WorkerProcess: the engine's
+ * main worker, on the host or wrapped in runsc or UML by its launch) or a child
+ * that worker starts in its own kernel (ChildWorker: the engine's seccomp
+ * sandboxes and processes that never made a context), so that a target booting
+ * a kernel or a sandbox boots it once per run. A child dies with its parent
+ * worker, which dies with the runner.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -178,9 +180,9 @@ export abstract class WorkerHandle {
 
   protected describeExit(): string {
     if (!this.exited) return 'still running';
-    return this.exited.signal
-      ? `killed by ${this.exited.signal}`
-      : `exit status ${this.exited.code}`;
+    if (this.exited.signal) return `killed by ${this.exited.signal}`;
+    // A child worker its parent could not spawn never ran: no status, no signal.
+    return this.exited.code === null ? 'never ran' : `exit status ${this.exited.code}`;
   }
 
   private waitExit(): Promise<void> {
@@ -288,6 +290,8 @@ export class WorkerStartError extends Error {
 export class WorkerProcess extends WorkerHandle {
   private buffered = '';
   private readonly children = new Map<string, ChildWorker>();
+  /** Children spawned so far: each gets a key of its own. */
+  private spawned = 0;
 
   private constructor(private readonly child: ChildProcess) {
     super();
@@ -310,7 +314,6 @@ export class WorkerProcess extends WorkerHandle {
   }
 
   static async start(
-    config: WorkerConfig = {},
     launch: Launch = hostLaunch(),
     startTimeoutMs = 60_000,
   ): Promise<WorkerProcess> {
@@ -322,7 +325,8 @@ export class WorkerProcess extends WorkerHandle {
       AIOSPEC_PARENT_PID: String(process.pid),
       ...launch.env,
     };
-    if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
+    // Never sandboxed itself, whatever the runner's environment says: sandboxes are its children.
+    delete env.AIOSPEC_SECCOMP_ERRNO;
     const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     if (child.pid === undefined) {
       // Not started (EMFILE, EAGAIN, ENOENT...): Node says so in an 'error' event, and there are no pipes.
@@ -336,20 +340,22 @@ export class WorkerProcess extends WorkerHandle {
     return w;
   }
 
-  /** Start another worker in the same kernel, as this worker's child. */
-  async spawnChild(
-    key: string,
-    config: WorkerConfig = {},
-    startTimeoutMs = 60_000,
-  ): Promise<ChildWorker> {
-    if (this.children.has(key)) throw new Error(`a child worker "${key}" exists already`);
+  /**
+   * Start another worker in the same kernel, as this worker's child (it dies
+   * with this one). A WorkerStartError when it does not come up; its `code` is
+   * the errno name when the child could not be spawned (EMFILE...).
+   */
+  async spawnChild(config: WorkerConfig = {}, startTimeoutMs = 60_000): Promise<ChildWorker> {
+    if (!this.alive)
+      throw new WorkerStartError(`its parent worker is gone (${this.describeExit()})`);
+    const key = String(this.spawned++);
     const c = new ChildWorker(this, key);
     this.children.set(key, c);
     this.send({ type: 'spawn', key, config });
     const failed = await c.start(startTimeoutMs);
     if (failed) {
       this.children.delete(key);
-      throw new Error(failed);
+      throw new WorkerStartError(failed, c.spawnError);
     }
     return c;
   }
@@ -396,8 +402,15 @@ export class WorkerProcess extends WorkerHandle {
   }
 }
 
+/** How long a child's parent has to pass a kill on before it is killed too (and the child with it). */
+const CHILD_KILL_GRACE_MS = 5000;
+
 /** A worker started by another worker in the same kernel; its lines pass through its parent. */
 export class ChildWorker extends WorkerHandle {
+  /** The errno name when the parent could not spawn it (EMFILE...). */
+  spawnError: string | undefined;
+  private killTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly parent: WorkerProcess,
     readonly key: string,
@@ -405,6 +418,7 @@ export class ChildWorker extends WorkerHandle {
     super();
   }
 
+  /** Its pid in its kernel, as it reported it (under gVisor or UML, the guest's pid, not a host one). */
   get pid(): number {
     return this.hostInfo?.pid ?? -1;
   }
@@ -420,15 +434,28 @@ export class ChildWorker extends WorkerHandle {
   }
 
   /** @internal */
-  exit(e: { code: number | null; signal: string | null; stderr: string }): void {
-    this.stderr = e.stderr;
+  exit(e: {
+    code: number | null;
+    signal: string | null;
+    stderr: string;
+    spawnError?: string;
+  }): void {
+    this.stderr = `${this.stderr}\n${e.stderr}`;
+    this.spawnError = e.spawnError;
     this.parent.forget(this.key);
     this.died({ code: e.code, signal: e.signal });
   }
 
-  /** @internal */
+  /** @internal The parent worker exited: its PR_SET_PDEATHSIG (SIGKILL) took this child with it. */
   parentDied(): void {
-    if (this.alive) this.died({ code: null, signal: 'SIGKILL' });
+    if (!this.alive) return;
+    this.stderr += '\nits parent worker died';
+    this.died({ code: null, signal: 'SIGKILL' });
+  }
+
+  protected override died(exit: Exit): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+    super.died(exit);
   }
 
   protected send(req: Request): void {
@@ -438,6 +465,9 @@ export class ChildWorker extends WorkerHandle {
   protected endInput(): void {}
 
   kill(): void {
-    if (this.alive) this.parent.sendFor(this.key, { type: 'kill-child', key: this.key });
+    if (!this.alive || this.killTimer) return;
+    this.parent.sendFor(this.key, { type: 'kill-child', key: this.key });
+    // A parent that does not pass the kill on (hung, stopped) is killed, and the child dies with it.
+    this.killTimer = setTimeout(() => this.parent.kill(), CHILD_KILL_GRACE_MS).unref();
   }
 }

@@ -11,12 +11,15 @@
  * release their contexts as they end. Filler contexts that set aio-nr's
  * headroom stay across the batches that want the same headroom; they are
  * preparation, never cases. Sandboxed cases (seccomp) and cases needing a
- * process that never made a context get workers of their own.
+ * process that never made a context get workers of their own: children of the
+ * main worker, in its kernel (a target that boots one boots it once).
  *
  * A worker that dies (killed by anyone, at any moment) or hangs is replaced;
  * the cases it had not finished run again one by one, and the one it died on
- * ends inconclusive with the reason. A worker that cannot be started leaves
- * its cases skipped with the reason. Neither is ever a divergence.
+ * ends inconclusive with the reason. Children die with the main worker, so a
+ * dead main worker is replaced before any child starts again. A worker that
+ * cannot be started leaves its cases skipped with the reason. Neither is ever
+ * a divergence.
  */
 import {
   type ErrnoName,
@@ -114,6 +117,12 @@ const START_TRIES = 10;
 
 export class Engine {
   private main!: Slot;
+  /** The main worker's process (main.worker): every other worker is its child. */
+  private parent!: WorkerProcess;
+  /** Why the main worker could not be started again after it died (then no child can start), or null. */
+  private parentLost: string | null = null;
+  /** The main worker being replaced for children starting together: one replacement for all. */
+  private parentReplacement: Promise<void> | null = null;
   private readonly sandboxes = new Map<ErrnoName, Slot>();
   /** Sandboxes no worker could be started for, and why. */
   private readonly brokenSandboxes = new Map<ErrnoName, string>();
@@ -135,11 +144,7 @@ export class Engine {
   }
 
   private async slot(key: string, seccomp?: ErrnoName): Promise<Slot> {
-    const launch = this.options.launch ?? hostLaunch();
-    const worker = await WorkerProcess.start(
-      seccomp ? { seccompErrno: errnoNumber(seccomp) } : {},
-      launch,
-    );
+    const worker = key === 'main' ? await this.startMain() : await this.startChild(seccomp);
     this.recorder?.worker(key, worker.host);
     const sec: SeccompAction = seccomp ? { action: 'errno', errno: seccomp } : { action: 'allow' };
     return {
@@ -152,6 +157,27 @@ export class Engine {
     };
   }
 
+  private async startMain(): Promise<WorkerProcess> {
+    const worker = await WorkerProcess.start(this.options.launch ?? hostLaunch());
+    this.parent = worker;
+    return worker;
+  }
+
+  /** A child of the main worker; a dead main worker (its children died with it) is replaced first. */
+  private async startChild(seccomp: ErrnoName | undefined): Promise<WorkerHandle> {
+    if (!this.main.worker.alive && this.main.broken === null) {
+      this.parentReplacement ??= this.replaceWorker(this.main).finally(() => {
+        this.parentReplacement = null;
+      });
+      await this.parentReplacement;
+    }
+    if (this.parentLost !== null)
+      throw new WorkerStartError(
+        `its parent, the main worker, died and could not be started again: ${this.parentLost}`,
+      );
+    return this.parent.spawnChild(seccomp ? { seccompErrno: errnoNumber(seccomp) } : {});
+  }
+
   /** A slot for a new worker, or why none could be started (the last failure, as a WorkerStartError). */
   private async trySlot(key: string, seccomp?: ErrnoName): Promise<Slot | WorkerStartError> {
     let last: WorkerStartError | undefined;
@@ -160,8 +186,8 @@ export class Engine {
         return await this.slot(key, seccomp);
       } catch (e) {
         last = e instanceof WorkerStartError ? e : new WorkerStartError((e as Error).message);
-        // Out of descriptors or processes: trying again at once will not help.
-        if (last.code === 'EMFILE' || last.code === 'ENFILE') break;
+        // Out of descriptors or processes, or no main worker to start a child from: trying again will not help.
+        if (last.code === 'EMFILE' || last.code === 'ENFILE' || this.parentLost !== null) break;
       }
     }
     return last!;
@@ -279,25 +305,43 @@ export class Engine {
     }
     if (this.main.fill !== null && this.main.broken === null)
       await this.absorb(this.main, [], await this.send(this.main, [], true, null), true);
-    for (const j of jobs.filter((x) => x.case.seccomp || x.case.freshProcess)) {
+    const own = jobs.filter((x) => x.case.seccomp || x.case.freshProcess);
+    const fresh = await this.startOwn(own);
+    for (const j of own) {
       if (opts.signal?.aborted) break;
-      await this.runAlone(j);
+      await this.runAlone(j, fresh.get(j));
+      fresh.delete(j);
       opts.onProgress?.(++done, total);
     }
+    // A stopped run leaves fresh processes it started and never used: close them.
+    for (const s of fresh.values()) if (!(s instanceof Error)) await s.worker.close();
   }
 
-  /** Run one case by itself, in the kind of worker it needs. */
-  private async runAlone(j: Job): Promise<void> {
-    if (j.case.freshProcess) {
-      const s = await this.trySlot(`fresh:${this.freshCount++}`, j.case.seccomp);
-      if (s instanceof Error) {
-        j.t.skipped ??= noWorker(s.message);
+  /**
+   * Start the workers of these jobs all at once (a sandbox per errno, a fresh
+   * process per job): a child's start mostly waits, so starts overlap (under
+   * UML three take about as long as one). The fresh ones, by job.
+   */
+  private async startOwn(own: readonly Job[]): Promise<Map<Job, Slot | WorkerStartError>> {
+    const errnos = new Set(own.flatMap((j) => (j.case.freshProcess ? [] : [j.case.seccomp!])));
+    const fresh = own
+      .filter((j) => j.case.freshProcess)
+      .map((j) => [j, this.trySlot(`fresh:${this.freshCount++}`, j.case.seccomp)] as const);
+    await Promise.all([...errnos].map((e) => this.slotFor(e)));
+    return new Map(await Promise.all(fresh.map(async ([j, s]) => [j, await s] as const)));
+  }
+
+  /** Run one case by itself: in `fresh`, the process started for it (a fresh-process case), else in its sandbox. */
+  private async runAlone(j: Job, fresh: Slot | WorkerStartError | undefined): Promise<void> {
+    if (fresh !== undefined) {
+      if (fresh instanceof Error) {
+        j.t.skipped ??= noWorker(fresh.message);
         return;
       }
       try {
-        await this.absorb(s, [j], await this.send(s, [j], true), true);
+        await this.absorb(fresh, [j], await this.send(fresh, [j], true), true);
       } finally {
-        await s.worker.close();
+        await fresh.worker.close();
       }
       return;
     }
@@ -315,6 +359,8 @@ export class Engine {
     const broken = this.brokenSandboxes.get(seccomp);
     if (broken !== undefined) return broken;
     const s = this.sandboxes.get(seccomp);
+    // A sandbox that died (with the main worker, say) is replaced before its next case, not after.
+    if (s && !s.worker.alive && s.broken === null) await this.replaceWorker(s);
     if (s) return s;
     const made = await this.trySlot(`seccomp:${seccomp}`, seccomp);
     if (made instanceof Error) {
@@ -419,6 +465,7 @@ export class Engine {
     s.fill = null;
     if (fresh instanceof Error) {
       s.broken = noWorker(fresh.message);
+      if (s === this.main) this.parentLost = fresh.message;
       return;
     }
     s.worker = fresh.worker;

@@ -33,11 +33,19 @@
  * (5+ host processes) dies with the host relay, which dies with the runner,
  * SIGKILL included, and leaves no processes, core files or temp files behind.
  *
- * Seccomp and the thread pool. WorkerProcess gives the launched command
- * $AIOSPEC_SECCOMP_ERRNO and $UV_THREADPOOL_SIZE; the host wrapper turns them
- * into the kernel parameters `aiospec_seccomp=N` and `aiospec_uvpool=N`, which
- * the guest kernel puts into init's environment, and the script hands them to
- * the worker (the pool capped, see UmlOptions.threadPoolCap).
+ * One kernel per run. The worker launched here is the engine's main worker;
+ * its seccomp sandboxes and processes that never made a context are its
+ * children inside the guest (real/worker/children.ts), so the guest boots once
+ * and each of them costs a Node start-up in it (about 1.5 s, mostly waiting:
+ * the engine starts them together, and three take about as long as one), not
+ * a boot. They die with the main worker (PR_SET_PDEATHSIG), and it with the
+ * guest.
+ *
+ * The thread pool. WorkerProcess gives the launched command
+ * $UV_THREADPOOL_SIZE; the host wrapper turns it into the kernel parameter
+ * `aiospec_uvpool=N`, which the guest kernel puts into init's environment,
+ * and the script hands it to the worker (capped, see
+ * UmlOptions.threadPoolCap); the worker's children inherit it.
  *
  * The guest is a uniprocessor (Debian builds UML with NR_CPUS=1) with its own
  * aio-max-nr at the default, 65536, whatever the host's is.
@@ -73,8 +81,9 @@ export interface UmlOptions {
    * Largest UV_THREADPOOL_SIZE given to the guest worker (default 8; the
    * runner asks for more). Each pool thread costs ~20 ms of boot under UML
    * (1024 threads: 23 s to ready, 64: 2.6 s), idle pool threads slow the
-   * start of child workers (64: 3.5 s, 8: ~1 s), and io_destroy returns at
-   * once on UML's single CPU, so a big pool buys nothing there.
+   * start of child workers (measured again with them in use: 64, 2.1 s; 8,
+   * 1.4 s), and io_destroy returns at once on UML's single CPU, so a big pool
+   * buys nothing there.
    */
   readonly threadPoolCap?: number;
 }
@@ -187,8 +196,8 @@ let launches = 0;
 
 /**
  * The guest's init, one line of sh (it travels on the kernel command line).
- * $aiospec_seccomp and $aiospec_uvpool come from kernel parameters of those
- * names (init's environment, put there by the host wrapper).
+ * $aiospec_uvpool comes from the kernel parameter of that name (init's
+ * environment, put there by the host wrapper).
  */
 function guestScript(node: string, worker: string, relay: string): string {
   const fifo = '/dev/shm/aiospec-stdin';
@@ -221,7 +230,7 @@ function guestScript(node: string, worker: string, relay: string): string {
     `env -i '${node}' '${relay}' </dev/ttyS0 >${fifo} 3>/dev/ttyS1 & r=$!`,
     // The worker in a clean environment: no AIOSPEC_PARENT_PID (its parent here is this shell).
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
-    'env -i PATH=$PATH HOME=/ TMPDIR=/dev/shm UV_THREADPOOL_SIZE=${aiospec_uvpool:-8} ${aiospec_seccomp:+AIOSPEC_SECCOMP_ERRNO=$aiospec_seccomp}' +
+    'env -i PATH=$PATH HOME=/ TMPDIR=/dev/shm UV_THREADPOOL_SIZE=${aiospec_uvpool:-8}' +
       ` '${node}' '${worker}' <${fifo} >/dev/ttyS0`,
     // UML exits with the worker's status (128+N: killed by signal N). When it is not 0,
     // say so on stderr with the kernel's OOM reports, if any (loglevel=3 keeps them off the console).
@@ -311,17 +320,15 @@ function isDir(path: string): boolean {
  *   whole process group: in a session of its own that is UML alone, not the
  *   runner and its test framework.
  * - ulimit -c 0 (set for the relay already): that abort() leaves no core file.
- * - $AIOSPEC_SECCOMP_ERRNO and $UV_THREADPOOL_SIZE, set by WorkerProcess, go to
- *   the guest as kernel parameters (init's environment, see guestScript).
+ * - $UV_THREADPOOL_SIZE, set by WorkerProcess, goes to the guest as a kernel
+ *   parameter (init's environment, see guestScript).
  */
-const HOST_WRAPPER = `s=\${AIOSPEC_SECCOMP_ERRNO:-}
-case $s in *[!0-9]*) echo "aiospec-uml: AIOSPEC_SECCOMP_ERRNO=$s is not a number" >&2; exit 64;; esac
-mode=$1 uml=$2 dir=$3 cap=$4
+const HOST_WRAPPER = `mode=$1 uml=$2 dir=$3 cap=$4
 shift 4
 t=\${UV_THREADPOOL_SIZE:-$cap}
 case $t in ''|*[!0-9]*) echo "aiospec-uml: UV_THREADPOOL_SIZE=$t is not a number" >&2; exit 64;; esac
 [ "$t" -le "$cap" ] || t=$cap
-set -- "$uml" "uml_dir=$dir" "aiospec_seccomp=$s" "aiospec_uvpool=$t" "$@"
+set -- "$uml" "uml_dir=$dir" "aiospec_uvpool=$t" "$@"
 case $mode in
 ns|userns)
   if [ "$mode" = userns ]; then u='--user --map-root-user'; else u=; fi
@@ -404,7 +411,7 @@ export function umlLaunch(options: UmlOptions = {}): Launch {
   if (/["\n]/.test(script))
     throw new Error('internal: the UML init script must not hold " or newlines');
 
-  // The host wrapper adds uml_dir=, aiospec_seccomp= and aiospec_uvpool= in front of these.
+  // The host wrapper adds uml_dir= and aiospec_uvpool= in front of these.
   const kernelArgs = [
     // Guest RAM. UML maps it from an unlinked file in $TMPDIR or /dev/shm; untouched pages cost nothing.
     `mem=${mem}`,
@@ -442,7 +449,7 @@ export function umlLaunch(options: UmlOptions = {}): Launch {
     `"${script}"`,
   ];
   // UML refuses (exits) when its command line passes COMMAND_LINE_SIZE, 4096 bytes (arch/um).
-  const reserve = 'uml_dir= aiospec_seccomp=4095 aiospec_uvpool=1024 '.length + dir.length;
+  const reserve = 'uml_dir= aiospec_uvpool=1024 '.length + dir.length;
   const length = kernelArgs.join(' ').length + reserve;
   if (length >= 4096)
     throw new RealUnavailable(

@@ -1,8 +1,13 @@
 /**
- * Child workers: the worker starts other workers in the same kernel when the
+ * Child workers: the worker starts other workers in its own kernel when the
  * runner asks (a seccomp sandbox, a process that never made a context) and
  * passes lines to and from them. Their replies go out on this worker's stdout
- * inside {"type":"child"} lines, built without re-parsing the child's JSON.
+ * inside {"type":"child"} lines, built without re-parsing the child's JSON;
+ * {"type":"child-exit"} says a child is gone, or could not be started at all.
+ *
+ * A child runs this same program (main.ts), so it sets PR_SET_PDEATHSIG and
+ * checks that its parent (this worker, AIOSPEC_PARENT_PID) is still there:
+ * it dies with this worker, SIGKILL included, as this worker dies with the runner.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Request, WorkerConfig } from '../protocol.js';
@@ -22,16 +27,50 @@ export class Children {
     };
     delete env.AIOSPEC_SECCOMP_ERRNO;
     if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
-    const child = spawn(process.execPath, [process.argv[1]!], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
+    let child: ChildProcess | undefined;
+    let ended = false;
+    let stderr = '';
+    const exit = (code: number | null, signal: string | null, spawnError?: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.live.get(key) === child) this.live.delete(key);
+      this.out(
+        JSON.stringify({
+          type: 'child-exit',
+          key,
+          code,
+          signal,
+          stderr: stderr.trim(),
+          ...(spawnError ? { spawnError } : {}),
+        }),
+      );
+    };
+    try {
+      // With this worker's Node options (AIOSPEC_WORKER_PROF's --cpu-prof: children profile too).
+      child = spawn(process.execPath, [...process.execArgv, process.argv[1]!], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+      });
+    } catch (e) {
+      // Some spawn failures throw (E2BIG, ENOMEM...) rather than emit 'error'.
+      stderr = `cannot start a child worker: ${(e as Error).message}`;
+      exit(null, null, (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
+      return;
+    }
+    // Spawn failures (EMFILE, EAGAIN, ENOENT...) come as an 'error' event instead of 'exit',
+    // and with EMFILE or ENFILE the child has no pipes at all.
+    const started = child;
+    started.on('error', (e: NodeJS.ErrnoException) => {
+      if (started.pid !== undefined) return; // a failed kill(): the child's exit still comes
+      stderr = `cannot start a child worker: ${e.message}`;
+      exit(null, null, e.code ?? 'EUNKNOWN');
     });
-    this.live.set(key, child);
+    if (started.pid === undefined) return;
+    this.live.set(key, started);
     const k = JSON.stringify(key);
     let buffered = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    started.stdout!.setEncoding('utf8');
+    started.stdout!.on('data', (chunk: string) => {
       buffered += chunk;
       let nl = buffered.indexOf('\n');
       while (nl >= 0) {
@@ -41,15 +80,13 @@ export class Children {
         nl = buffered.indexOf('\n');
       }
     });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
+    started.stderr!.setEncoding('utf8');
+    started.stderr!.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
     });
-    child.stdin!.on('error', () => {});
-    child.on('exit', (code, signal) => {
-      this.live.delete(key);
-      this.out(JSON.stringify({ type: 'child-exit', key, code, signal, stderr: stderr.trim() }));
-    });
+    started.stdin!.on('error', () => {}); // EPIPE when the child died; its exit is reported
+    // 'close', not 'exit': its last stdout lines (a ready, a fatal) are passed on before it is declared gone.
+    started.on('close', (code, signal) => exit(code, signal));
   }
 
   forward(key: string, request: Request): void {

@@ -2,7 +2,9 @@
  * The worker process: real io_setup/io_destroy calls happen here, never in the
  * runner. Reads requests (JSON lines) on stdin, answers on stdout, exits on EOF,
  * and dies with its parent (PR_SET_PDEATHSIG), so that a killed run leaves no
- * contexts behind: the kernel releases them when the process exits.
+ * contexts behind: the kernel releases them when the process exits. The same
+ * program runs as the runner's worker and as that worker's children (sandboxes,
+ * fresh processes: children.ts), whose parent is the worker.
  */
 import { writeSync } from 'node:fs';
 import { RealUnavailable } from '../arch.js';

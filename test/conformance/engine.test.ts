@@ -6,9 +6,20 @@
  * test/cli/run.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Case } from '../../conformance/cases.js';
+import { Engine } from '../../conformance/engine/execute.js';
+import type { Recorder } from '../../conformance/engine/recorder.js';
 import { runConformance } from '../../conformance/run.js';
 import { SETUP_RULES, type SetupRuleTable } from '../../model/index.js';
-import { commandOf, waitFor, workersOf } from '../support/processes.js';
+import {
+  commandOf,
+  isGone,
+  type ProcessRef,
+  parentOf,
+  processRef,
+  waitFor,
+  workersOf,
+} from '../support/processes.js';
 import { REAL } from '../support/real.js';
 import { killQuietly } from '../support/started.js';
 
@@ -91,6 +102,77 @@ describe.skipIf(REAL !== null)(
         s.divergences.some((d) => d.case.steps[0]?.op === 'setup' && d.case.steps[0].nr === 0),
       ).toBe(true);
       expect(kinds.some((k) => k.includes('ring.magic'))).toBe(true);
+    });
+
+    it('runs sandboxes and fresh processes as children of the main worker, and starts them again from a new one when it dies', async () => {
+      // Each worker as it starts: its key, its process, its parent then, its seccomp mode.
+      const seen: { key: string; self: ProcessRef; parent: number | null; seccomp: unknown }[] = [];
+      const recorder: Recorder = {
+        worker: (key, host) =>
+          seen.push({
+            key,
+            self: processRef(host.pid)!,
+            parent: parentOf(host.pid),
+            seccomp: host.seccompMode,
+          }),
+        batch: () => {},
+        fill: () => {},
+        case: () => {},
+        release: () => {},
+        completions: () => {},
+      };
+      const cases: Case[] = [
+        { steps: [{ op: 'setup', nr: 1, ctx: 'zero' }], seccomp: 'EPERM' },
+        {
+          steps: [{ op: 'destroy', target: { bogus: { u32: 0, offset: 0 } } }],
+          freshProcess: true,
+        },
+      ];
+      const engine = new Engine({ profile: 'linux' });
+      engine.recorder = recorder;
+      try {
+        await engine.start();
+        const first = await engine.run('table', cases, { alone: true });
+        expect(first.map((v) => [v.status, v.reason])).toEqual([
+          ['pass', undefined],
+          ['pass', undefined],
+        ]);
+        // The main worker first; its children start together, in either order.
+        const byKey = (list: typeof seen, key: string) => list.find((w) => w.key === key);
+        expect(seen.map((w) => w.key).sort()).toEqual(['fresh:0', 'main', 'seccomp:EPERM']);
+        const [main, sandbox, fresh] = ['main', 'seccomp:EPERM', 'fresh:0'].map((k) =>
+          byKey(seen, k),
+        );
+        expect(seen[0]).toBe(main);
+        expect(main!.parent).toBe(process.pid);
+        expect(sandbox).toMatchObject({ parent: main!.self.pid, seccomp: 2 });
+        expect(fresh).toMatchObject({ parent: main!.self.pid, seccomp: 0 });
+        await waitFor(() => isGone(fresh!.self), 'the fresh child is closed after its case');
+
+        // The main worker dies; the sandbox dies with it.
+        process.kill(main!.self.pid, 'SIGKILL');
+        await waitFor(() => isGone(main!.self) && isGone(sandbox!.self), 'both are gone');
+        // Let this process's event loop take the exit in (else the sandbox's next case would be
+        // sent to a worker not yet known dead, and end inconclusive: right, but not this test).
+        await new Promise((r) => setTimeout(r, 200));
+        const again = await engine.run('table', cases, { alone: true });
+        expect(again.map((v) => [v.status, v.reason])).toEqual([
+          ['pass', undefined],
+          ['pass', undefined],
+        ]);
+        const later = seen.slice(3);
+        expect(later.map((w) => w.key).sort()).toEqual(['fresh:1', 'main', 'seccomp:EPERM']);
+        const [main2, sandbox2, fresh2] = ['main', 'seccomp:EPERM', 'fresh:1'].map((k) =>
+          byKey(later, k),
+        );
+        expect(later[0]).toBe(main2);
+        expect(main2!.parent).toBe(process.pid);
+        expect(sandbox2).toMatchObject({ parent: main2!.self.pid, seccomp: 2 });
+        expect(fresh2).toMatchObject({ parent: main2!.self.pid, seccomp: 0 });
+      } finally {
+        await engine.close();
+      }
+      await closedItsWorkers();
     });
 
     it('catches a deliberately broken rule and shrinks it to the minimal case', async () => {

@@ -12,6 +12,7 @@ import { WorkerProcess } from '../../real/worker-process.js';
 import {
   aioRings,
   isGone,
+  parentOf,
   processesHoldingAio,
   processRef,
   waitFor,
@@ -307,9 +308,12 @@ describe.skipIf(REAL !== null)(
     ])(
       'a seccomp filter answers io_setup with %s, before the pointer is even read',
       async (_name, errno) => {
-        const sandboxed = started.worker(await WorkerProcess.start({ seccompErrno: errno }));
+        // A sandbox is a child of the worker, in its kernel, under a filter of its own.
+        const sandboxed = started.worker(await w.spawnChild({ seccompErrno: errno }));
         try {
+          expect(parentOf(sandboxed.pid)).toBe(w.pid);
           expect(sandboxed.host.seccompMode).toBe(2);
+          expect(w.host.seccompMode).toBe(0);
           const rs = await steps(sandboxed, [
             { op: 'setup', nr: 1, ctx: 'zero' },
             { op: 'setup', nr: 1, ctx: 'null' },

@@ -48,12 +48,14 @@ function ringBytes(nr: number, cpus: number, page: number): number {
 describe.skipIf(REAL !== null)(
   `a killed run leaves no contexts${REAL ? ` (skipped: ${REAL})` : ''}`,
   () => {
-    it('SIGKILL of the runner takes its workers and their contexts with it', async () => {
-      // A runner (this child) with two workers, each holding io_setup(1000) and io_setup(7).
+    it('SIGKILL of the runner takes its workers, their child workers and their contexts with it', async () => {
+      // A runner (this child) with two workers and a child worker of each (a fresh one and a
+      // seccomp sandbox, as the engine starts them), each holding io_setup(1000) and io_setup(7).
       const { p, said, output } = child(`
       import { WorkerProcess } from '${DIST}/worker-process.js';
-      const ws = await Promise.all([WorkerProcess.start(), WorkerProcess.start()]);
-      for (const w of ws) {
+      const mains = await Promise.all([WorkerProcess.start(), WorkerProcess.start()]);
+      const ws = [...mains, await mains[0].spawnChild(), await mains[1].spawnChild({ seccompErrno: 1 })];
+      for (const w of ws.slice(0, 3)) {
         // Retried while other processes leave too little of aio-max-nr (EAGAIN): the test is about the kill.
         for (;;) {
           const r = await w.run([{ id: 0, steps: [{ op: 'setup', nr: 1000, ctx: 'zero' }, { op: 'setup', nr: 7, ctx: 'zero' }] }], 10000);
@@ -72,12 +74,15 @@ describe.skipIf(REAL !== null)(
         pageSize: number;
         possibleCpus: number;
       };
-      // The workers are the runner's, and each maps exactly its two rings.
+      // The workers are the runner's (or its workers'), and each maps exactly its two rings;
+      // the sandbox holds none (its io_setup is refused).
       expect(workersOf(p.pid!).sort()).toEqual([...held.pids].sort());
+      const sandbox = held.pids.pop()!;
+      expect(aioRings(sandbox)).toEqual([]);
       const expected = [1000, 7]
         .map((nr) => ringBytes(nr, held.possibleCpus, held.pageSize))
         .sort((a, b) => a - b);
-      const workers = held.pids.map((pid) => processRef(pid)!);
+      const workers = [...held.pids, sandbox].map((pid) => processRef(pid)!);
       const rings = held.pids.flatMap((pid) => {
         const mine = aioRings(pid);
         expect(

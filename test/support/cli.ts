@@ -34,8 +34,8 @@ export interface CliRun {
   readonly mark: string;
   /** Its processes seen mapping AIO rings while it ran (looked for only with `watchRings`). */
   readonly ringsSeen: readonly AioHolder[];
-  /** Every process seen descending from it while it ran. */
-  readonly descendants: readonly ProcessRef[];
+  /** Every process seen descending from it while it ran, with its command line as last seen. */
+  readonly descendants: readonly (ProcessRef & { readonly command: string })[];
 }
 
 export interface CliOptions {
@@ -67,14 +67,20 @@ export function runAiospec(
     err += d;
   });
   const ringsSeen: AioHolder[] = [];
-  const descendants = new Map<string, ProcessRef>();
+  const descendants = new Map<string, ProcessRef & { command: string }>();
   const look = () => {
     if (p.pid === undefined) return;
     const below = descendantsOf(p.pid);
     const pids = new Set([p.pid, ...below]);
     for (const pid of below) {
       const ref = processRef(pid);
-      if (ref) descendants.set(`${ref.pid}@${ref.start}`, ref);
+      if (!ref) continue;
+      const key = `${ref.pid}@${ref.start}`;
+      // Seen again after an exec (sh -c '...; exec ...'): the later command is the one it ran as.
+      descendants.set(key, {
+        ...ref,
+        command: commandOf(pid) || (descendants.get(key)?.command ?? ''),
+      });
     }
     if (!opts.watchRings) return;
     for (const pid of processesCarrying(mark)) pids.add(pid);

@@ -1,9 +1,9 @@
 import type { RealStep, StepResult } from '../../real/protocol.js';
-import type { WorkerProcess } from '../../real/worker-process.js';
+import type { WorkerHandle } from '../../real/worker-process.js';
 
 /** Run steps as one case and return their results (throws if the worker did not finish the case). */
 export async function steps(
-  w: WorkerProcess,
+  w: WorkerHandle,
   list: readonly RealStep[],
   timeoutMs = 20_000,
 ): Promise<StepResult[]> {
@@ -14,7 +14,7 @@ export async function steps(
 }
 
 export async function step<T extends StepResult['op']>(
-  w: WorkerProcess,
+  w: WorkerHandle,
   s: RealStep & { op: T },
 ): Promise<Extract<StepResult, { op: T }>> {
   return (await steps(w, [s]))[0] as Extract<StepResult, { op: T }>;

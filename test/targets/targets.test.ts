@@ -2,14 +2,28 @@
  * The other targets: gVisor's application kernel (runsc) and Linux 6.1 under
  * user-mode Linux. Each runs where its package is installed (.ci/run installs
  * both) and says so when it is not. Every run must end with nothing of it left
- * on the host: the runner, runsc's or UML's processes are all gone.
+ * on the host: the runner, runsc's or UML's processes are all gone. A run
+ * starts one sandbox or boots one kernel: its seccomp sandboxes and fresh
+ * processes are children of the worker in there.
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { gvisorAvailable } from '../../real/targets/gvisor.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { replayTrace } from '../../conformance/trace/replay.js';
+import { gvisorAvailable, gvisorLaunch } from '../../real/targets/gvisor.js';
 import { umlAvailable } from '../../real/targets/uml.js';
-import { BIN, type CliOptions, nothingLeftBehind, runAiospec } from '../support/cli.js';
+import { WorkerProcess } from '../../real/worker-process.js';
+import {
+  BIN,
+  type CliOptions,
+  type CliRun,
+  nothingLeftBehind,
+  runAiospec,
+} from '../support/cli.js';
 import { startedProcesses } from '../support/started.js';
+import { steps } from '../support/worker.js';
 
 const started = startedProcesses();
 
@@ -19,6 +33,40 @@ async function aiospec(args: readonly string[], opts: CliOptions = {}) {
   await nothingLeftBehind(r);
   return r;
 }
+
+const dir = mkdtempSync(join(tmpdir(), 'aiospec-targets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * `record --suite table` on a target: its worker lines (key and seccomp mode, as
+ * each worker saw itself), and the run's host processes whose command line
+ * matches `launched` (one per sandbox started or kernel booted).
+ */
+async function recordTable(target: readonly string[], launched: RegExp) {
+  const file = join(dir, `${target[1]}.jsonl`);
+  const r = await aiospec(['record', ...target, '--suite', 'table', '--seed=1', '--out', file]);
+  expect(r.code, r.err).toBe(0);
+  const trace = readFileSync(file, 'utf8');
+  const workers = trace
+    .split('\n')
+    .filter((l) => l.startsWith('{"t":"worker"'))
+    .map((l) => JSON.parse(l) as { worker: string; host: { seccompMode: number | null } })
+    .map((w) => [w.worker, w.host.seccompMode])
+    .sort(); // the main worker's children start together, in any order
+  const { summary } = await replayTrace(trace);
+  return { workers, summary, launches: launchesOf(r, launched) };
+}
+
+function launchesOf(r: CliRun, launched: RegExp): number {
+  return r.descendants.filter((d) => launched.test(d.command)).length;
+}
+
+const TABLE_WORKERS = [
+  ['fresh:0', 0],
+  ['main', 0],
+  ['seccomp:ENOSYS', 2],
+  ['seccomp:EPERM', 2],
+];
 
 const GVISOR = process.platform === 'linux' ? gvisorAvailable() : `not Linux (${process.platform})`;
 const UML =
@@ -75,6 +123,32 @@ describe.skipIf(GVISOR !== null)(`--target gvisor${GVISOR ? ` (skipped: ${GVISOR
     // a host AIO ring while it ran, and none is left now (checked by aiospec() above).
     expect(r.ringsSeen).toEqual([]);
   });
+
+  it('starts one sandbox: the sandboxes and the fresh process are children of its worker, under their filters', async () => {
+    const { workers, summary, launches } = await recordTable(
+      ['--target', 'gvisor', '--profile', 'gvisor'],
+      /runsc .* do .*\/worker\/main\.js/,
+    );
+    expect(workers).toEqual(TABLE_WORKERS);
+    expect(launches).toBe(1);
+    expect(summary).toMatchObject({ diverged: 0, inconclusive: 0 });
+  });
+
+  it('a worker that started a child still refuses a write into a read-only ctx (EFAULT)', async () => {
+    // gVisor, once a process has forked, let io_setup write into a read-only page after a write
+    // into the page before it; the worker keeps its ctx pages out of forks (MADV_DONTFORK).
+    const w = started.worker(await WorkerProcess.start(gvisorLaunch()));
+    await (await w.spawnChild()).close();
+    const rs = await steps(w, [
+      { op: 'setup', nr: 10, ctx: 'zero' },
+      { op: 'setup', nr: 1, ctx: 'readonly' },
+    ]);
+    expect(rs.map((x) => [x.op, 'errno' in x ? x.errno : null])).toEqual([
+      ['setup', 0],
+      ['setup', 14],
+    ]);
+    await w.close();
+  });
 });
 
 describe.skipIf(UML !== null)(`--target uml${UML ? ` (skipped: ${UML})` : ''}`, () => {
@@ -96,6 +170,16 @@ describe.skipIf(UML !== null)(`--target uml${UML ? ` (skipped: ${UML})` : ''}`, 
     expect(s).toMatchObject({ target: 'uml', profile: 'linux', diverged: 0 });
     expect(s.kernel.release).toMatch(/^6\.1\./);
     expect(s.environment.possibleCpus).toBe(1); // the guest's, not the host's
+  });
+
+  it('boots once: the sandboxes and the fresh process are children of the worker in the guest, under their filters', async () => {
+    const { workers, summary, launches } = await recordTable(
+      ['--target', 'uml'],
+      /uml-host-relay\.js/,
+    );
+    expect(workers).toEqual(TABLE_WORKERS);
+    expect(launches).toBe(1);
+    expect(summary).toMatchObject({ diverged: 0, inconclusive: 0 });
   });
 });
 

@@ -139,7 +139,23 @@ describe.skipIf(REAL !== null)(
       );
       expect(r.code, r.err).toBe(0);
       const live = JSON.parse(r.out);
-      const { header, summary } = await replayTrace(readFileSync(file, 'utf8'));
+      const trace = readFileSync(file, 'utf8');
+      // The sandboxes and the fresh process have lines of their own, under their keys, as
+      // child workers of the main worker (started together, in any order), each sandbox under its filter.
+      const workers = trace
+        .split('\n')
+        .filter((l) => l.startsWith('{"t":"worker"'))
+        .map(
+          (l) => JSON.parse(l) as { worker: string; host: { pid: number; seccompMode: number } },
+        );
+      expect(workers[0]?.worker).toBe('main');
+      expect(workers.map((w) => [w.worker, w.host.seccompMode]).sort()).toEqual([
+        ['fresh:0', 0],
+        ['main', 0],
+        ['seccomp:ENOSYS', 2],
+        ['seccomp:EPERM', 2],
+      ]);
+      const { header, summary } = await replayTrace(trace);
       expect(header.seed).toBe(11);
       expect(summary.diverged).toBe(0);
       // The live run also counts the table rows that could not run (nothing observed, nothing recorded).
