@@ -128,8 +128,7 @@ describe.skipIf(REAL !== null)(
           freshProcess: true,
         },
       ];
-      const engine = new Engine({ profile: 'linux' });
-      engine.recorder = recorder;
+      const engine = new Engine({ profile: 'linux', recorder });
       try {
         await engine.start();
         const first = await engine.run('table', cases, { alone: true });
