@@ -162,5 +162,26 @@ describe.skipIf(REAL !== null)(
       expect(summary.cases).toBe(live.cases - live.skipped);
       expect(summary.rulesCovered).toBe(live.rulesCovered);
     });
+
+    it('replays a recording whose seed is in the upper half of the u32 range (random seeds are)', async () => {
+      const file = join(dir, 'high-seed.jsonl');
+      const r = aiospec(
+        'record',
+        '--out',
+        file,
+        '--suite',
+        'props',
+        '--runs',
+        '50',
+        '--seed=4294967295',
+      );
+      expect(r.code, r.err).toBe(0);
+      const { header, summary } = await replayTrace(readFileSync(file, 'utf8'));
+      expect(header.seed).toBe(4294967295);
+      expect(summary.cases).toBe(50);
+      expect(summary.diverged).toBe(0);
+      const again = aiospec('replay', file);
+      expect(again.code, again.err).toBe(0);
+    });
   },
 );

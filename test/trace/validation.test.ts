@@ -310,6 +310,13 @@ const ROWS: readonly [string, Edit, RegExp][] = [
     }),
     /^seed: 4294967296 is not a seed/,
   ],
+  [
+    'a negative seed (`--seed` takes none)',
+    header((o) => {
+      o.seed = -1;
+    }),
+    /^seed: -1 is not a seed/,
+  ],
   // the order of lines
   [
     'a case of a worker no line started',
