@@ -378,7 +378,18 @@ export class WorkerProcess extends WorkerHandle {
       const line = this.buffered.slice(0, nl);
       this.buffered = this.buffered.slice(nl + 1);
       // Only JSON objects are protocol; anything else a target prints (a console line) is not.
-      if (line.startsWith('{')) this.route(JSON.parse(line) as Reply);
+      if (line.startsWith('{')) {
+        const reply = parseReply(line);
+        if (reply === null) {
+          // A cut or garbled line (a console write landing inside it): what was asked can no
+          // longer be matched to an answer. The worker is killed; its batch ends as a crash,
+          // inconclusive, with this line in the reason, instead of an exception in the runner.
+          this.stderr += `\nmalformed protocol line: ${line.slice(0, 200)}`;
+          this.kill();
+          return;
+        }
+        this.route(reply);
+      }
       nl = this.buffered.indexOf('\n');
     }
   }
@@ -399,6 +410,15 @@ export class WorkerProcess extends WorkerHandle {
 
   kill(): void {
     if (this.alive) this.child.kill('SIGKILL');
+  }
+}
+
+/** A protocol line as a reply, or null when it is not JSON. */
+function parseReply(line: string): Reply | null {
+  try {
+    return JSON.parse(line) as Reply;
+  } catch {
+    return null;
   }
 }
 
