@@ -5,6 +5,7 @@
 import type { Environment } from './env.js';
 import { readU32, type U32Read } from './memory.js';
 import { type Profile, profile } from './profiles.js';
+import { type SeccompVerdict, seccompVerdict } from './seccomp-eval.js';
 import { contextAt, type LiveContext, type ProcessState } from './state.js';
 
 export interface DestroyCall {
@@ -18,6 +19,8 @@ export interface DestroyFacts {
   readonly env: Environment;
   readonly profile: Profile;
   readonly handle: bigint;
+  /** What the process's seccomp filters do with this call, and which profile rule says so. */
+  readonly seccomp: SeccompVerdict;
   /** What get_user(id, &ring->id) reads (Linux) / isValidAddr reads (gVisor). */
   readonly read: U32Read;
   readonly tableSize: number;
@@ -39,6 +42,7 @@ export function destroyFacts(
     env,
     profile: profile(env.profile),
     handle: call.handle,
+    seccomp: seccompVerdict(env, 'io_destroy', [call.handle]),
     read,
     tableSize: state.tableSize,
     slotContext,

@@ -4,11 +4,12 @@
  * the call's own arguments and the process's contexts.
  */
 import type { ErrnoName } from './abi/errno.js';
+import type { SeccompFilter } from './abi/seccomp.js';
 import type { ProfileName } from './profiles.js';
 import type { PageSize } from './ring.js';
 import { isU64 } from './u32.js';
 
-/** What a seccomp filter does with io_setup. */
+/** A sandbox's own filter answering io_setup alone with an errno (the table suite's sandboxes; `--seccomp ERRNO`). */
 export type SeccompAction =
   | { readonly action: 'allow' }
   | { readonly action: 'errno'; readonly errno: ErrnoName };
@@ -36,6 +37,12 @@ export interface Environment {
   /** CONFIG_AIO=y. */
   readonly aioCompiled: boolean;
   readonly seccomp: SeccompAction;
+  /**
+   * Whole seccomp profiles the process runs under, resolved for its architecture,
+   * oldest first (a container's profile, then any the process added). The
+   * `seccomp` filter above, when set, is newer than all of them.
+   */
+  readonly seccompFilters?: readonly SeccompFilter[];
   readonly failAlloc: AllocSite | null;
 }
 

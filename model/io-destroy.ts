@@ -7,8 +7,10 @@
 import { type ErrnoName, errnoNumber } from './abi/errno.js';
 import { type DestroyCall, type DestroyFacts, destroyFacts } from './destroy-facts.js';
 import type { Environment } from './env.js';
+import { ruleErrno } from './io-setup.js';
 import { DESTROY_RULES, type DestroyRuleId } from './rules/io-destroy-rules.js';
 import { decide, type Rule } from './rules/rule.js';
+import type { SeccompVerdict } from './seccomp-eval.js';
 import { contextAt, type LiveContext, type ProcessState, removeContext } from './state.js';
 import { aioNrSub } from './u32.js';
 
@@ -18,6 +20,10 @@ export interface DestroyOutcome {
   readonly errno: ErrnoName | null;
   readonly rule: DestroyRuleId;
   readonly trail: readonly DestroyRuleId[];
+  /** What the seccomp filters did, and the profile rule that decided. */
+  readonly seccomp: SeccompVerdict;
+  /** SIGSYS: the caller killed by it, or delivered to it; null: no signal. */
+  readonly signal: 'killed' | 'delivered' | null;
   /** The context destroyed, on success. */
   readonly destroyed: LiveContext | null;
   readonly aioNrAfter: bigint | null;
@@ -37,7 +43,8 @@ export function decideIoDestroy(
 ): DestroyOutcome {
   const facts = destroyFacts(env, state, call);
   const { rule, trail } = decide(rules, facts.profile.destroyRules, facts);
-  const errno = rules[rule].errno as ErrnoName | null;
+  const errno = ruleErrno(rules[rule].errno, facts.seccomp);
+  const filtered = rule.startsWith('seccomp.');
   const destroyed = rule === 'destroy.ok' ? (facts.target ?? null) : null;
   const gvisor = facts.profile.ring === 'gvisor-zero-page';
   return {
@@ -46,6 +53,8 @@ export function decideIoDestroy(
     errno,
     rule,
     trail,
+    seccomp: facts.seccomp,
+    signal: filtered ? facts.seccomp.signal : null,
     destroyed,
     aioNrAfter:
       state.aioNr === null

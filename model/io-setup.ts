@@ -3,12 +3,13 @@
  * environment and the process state, then (separately) commit it.
  */
 
-import { type ErrnoName, errnoNumber } from './abi/errno.js';
+import { type ErrnoName, errnoName, errnoNumber } from './abi/errno.js';
 import type { RingHeader } from './abi/ring-header.js';
 import type { Environment } from './env.js';
 import { linuxRingHeader, type RingGeometry, ZERO_HEADER } from './ring.js';
 import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
 import { decide, type Rule } from './rules/rule.js';
+import type { SeccompVerdict } from './seccomp-eval.js';
 import { type SetupCall, type SetupFacts, setupFacts } from './setup-facts.js';
 import {
   addContext,
@@ -32,6 +33,10 @@ export interface SetupOutcome {
   readonly errno: ErrnoName | null;
   readonly rule: SetupRuleId;
   readonly trail: readonly SetupRuleId[];
+  /** What the seccomp filters did, and the profile rule that decided (NO_FILTER's rule when none). */
+  readonly seccomp: SeccompVerdict;
+  /** SIGSYS: the caller killed by it (the call never returns), or delivered to it; null: no signal. */
+  readonly signal: 'killed' | 'delivered' | null;
   /** Whether *ctx_idp holds the new handle afterwards (otherwise it is left as it was). */
   readonly ctxWritten: boolean;
   /** The mapped ring on success; null otherwise (the EFAULT-on-write ring is unmapped again). */
@@ -45,9 +50,18 @@ export interface SetupOutcome {
   readonly facts: SetupFacts;
 }
 
-function errnoOf(e: ErrnoName | 'filter' | null, env: Environment): ErrnoName | null {
-  if (e === 'filter') return env.seccomp.action === 'errno' ? env.seccomp.errno : null;
-  return e;
+/** The errno a rule gives: its own, or (for 'filter') the one the seccomp verdict carries. */
+export function ruleErrno(
+  e: ErrnoName | 'filter' | null,
+  seccomp: SeccompVerdict,
+): ErrnoName | null {
+  if (e !== 'filter') return e;
+  if (seccomp.errno === null) return null;
+  const name = errnoName(seccomp.errno);
+  // aioFilterProblem() refuses filters with errnos the model does not name before any call.
+  if (name === undefined)
+    throw new RangeError(`seccomp errno ${seccomp.errno} is not one the model names`);
+  return name;
 }
 
 export type SetupRuleTable = Readonly<Record<SetupRuleId, Rule<SetupRuleId, SetupFacts>>>;
@@ -61,7 +75,8 @@ export function decideIoSetup(
 ): SetupOutcome {
   const facts = setupFacts(env, state, call);
   const { rule, trail } = decide(rules, facts.profile.setupRules, facts);
-  const errno = errnoOf(rules[rule].errno, env);
+  const errno = ruleErrno(rules[rule].errno, facts.seccomp);
+  const filtered = rule.startsWith('seccomp.');
   const ok = rule === 'setup.ok';
   const slotted = facts.profile.slotIds;
   // The context reaches the table only on these two paths (the write fault tears it down again).
@@ -73,6 +88,8 @@ export function decideIoSetup(
     errno,
     rule,
     trail,
+    seccomp: facts.seccomp,
+    signal: filtered ? facts.seccomp.signal : null,
     ctxWritten: ok,
     ring: header ? { ...facts.ring, header } : null,
     slot: ok && placed ? placed.slot : null,

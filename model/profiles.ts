@@ -3,7 +3,12 @@
  * shared; a profile lists which rules its kernel evaluates, in order, and
  * supplies the few numbers and functions that differ.
  */
-import type { DestroyRuleId, SetupRuleId } from './rules/rule-ids.js';
+import {
+  type DestroyRuleId,
+  SECCOMP_DESTROY_RULES,
+  SECCOMP_SETUP_RULES,
+  type SetupRuleId,
+} from './rules/rule-ids.js';
 
 /**
  * How io_setup charges /proc/sys/fs/aio-nr.
@@ -33,7 +38,7 @@ export interface Profile {
 }
 
 const LINUX_SETUP: readonly SetupRuleId[] = [
-  'seccomp.errno',
+  ...SECCOMP_SETUP_RULES,
   'kernel.no-aio',
   'setup.ctx-fault',
   'setup.ctx-nonzero',
@@ -52,6 +57,7 @@ const LINUX_SETUP: readonly SetupRuleId[] = [
 ];
 
 const LINUX_DESTROY: readonly DestroyRuleId[] = [
+  ...SECCOMP_DESTROY_RULES,
   'kernel.no-aio-destroy',
   'destroy.id-fault',
   'destroy.no-table',
@@ -84,7 +90,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     name: 'gvisor',
     title: "gVisor's application kernel (runsc)",
     setupRules: [
-      'seccomp.errno',
+      ...SECCOMP_SETUP_RULES,
       'setup.ctx-fault',
       'setup.ctx-nonzero',
       'setup.ring-mmap',
@@ -92,7 +98,12 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       'setup.ctx-write-fault',
       'setup.ok',
     ],
-    destroyRules: ['gvisor.destroy-unreadable', 'gvisor.destroy-not-context', 'destroy.ok'],
+    destroyRules: [
+      ...SECCOMP_DESTROY_RULES,
+      'gvisor.destroy-unreadable',
+      'gvisor.destroy-not-context',
+      'destroy.ok',
+    ],
     accounting: null,
     ring: 'gvisor-zero-page',
     slotIds: false,

@@ -6,6 +6,7 @@ import { type CtxKind, type CtxTraits, ctxTraits } from './abi/ctx-kinds.js';
 import type { Environment } from './env.js';
 import { chargeOf, limitOf, type Profile, profile } from './profiles.js';
 import { gvisorRingGeometry, linuxRingGeometry, type PageSize, type RingGeometry } from './ring.js';
+import { type SeccompVerdict, seccompVerdict, typicalCtxAddress } from './seccomp-eval.js';
 import { lowestFreeSlot, type ProcessState } from './state.js';
 import { addU64, maxU32, mulU32 } from './u32.js';
 
@@ -30,6 +31,8 @@ export function linuxRingFor(
 export interface SetupCall {
   readonly nrEvents: number;
   readonly ctx: CtxKind;
+  /** The address passed as ctx_idp (what a seccomp filter compares); absent: typicalCtxAddress(ctx). */
+  readonly ctxAddress?: bigint;
 }
 
 export interface SetupFacts {
@@ -37,6 +40,8 @@ export interface SetupFacts {
   readonly profile: Profile;
   readonly call: SetupCall;
   readonly ctx: CtxTraits;
+  /** What the process's seccomp filters do with this call, and which profile rule says so. */
+  readonly seccomp: SeccompVerdict;
   /** num_possible_cpus() * 4 (u32). */
   readonly floor: number;
   /** ne = 2 * max(nr_events, 4*C), computed in u32 as the kernel does. */
@@ -76,6 +81,11 @@ export function setupFacts(env: Environment, state: ProcessState, call: SetupCal
     profile: prof,
     call,
     ctx: ctxTraits(call.ctx),
+    // nr_events is an unsigned int the caller passes zero-extended in a 64-bit register.
+    seccomp: seccompVerdict(env, 'io_setup', [
+      BigInt(call.nrEvents >>> 0),
+      call.ctxAddress ?? typicalCtxAddress(call.ctx),
+    ]),
     floor,
     ne,
     neWrapped: wrapped,

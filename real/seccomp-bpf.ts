@@ -19,6 +19,10 @@ const BPF_RET = 0x06;
 const BPF_W = 0x00;
 const BPF_ABS = 0x20;
 const BPF_JEQ = 0x10;
+const BPF_JGT = 0x20;
+const BPF_JGE = 0x30;
+/** BPF_ALU | BPF_AND | BPF_K. */
+const BPF_ALU_AND_K = 0x54;
 const BPF_K = 0x00;
 
 export const SECCOMP_RET_ALLOW = 0x7fff_0000;
@@ -69,20 +73,54 @@ export function encodeProgram(insns: readonly BpfInsn[]): Uint8Array {
   return bytes;
 }
 
-/** Run the program on one syscall, as the kernel's BPF interpreter would (for tests). */
-export function runFilter(insns: readonly BpfInsn[], data: { nr: number; arch: number }): number {
+/** struct seccomp_data as a filter reads it: nr, arch, and the six arguments (u64). */
+export interface SeccompData {
+  readonly nr: number;
+  readonly arch: number;
+  readonly args?: readonly bigint[];
+}
+
+/** The 32-bit word at a byte offset of struct seccomp_data (little-endian), as BPF_LD|BPF_W|BPF_ABS loads it. */
+function word(data: SeccompData, k: number): number {
+  if (k === OFFSET_NR) return data.nr >>> 0;
+  if (k === OFFSET_ARCH) return data.arch >>> 0;
+  if (k >= 16 && k < 64 && k % 4 === 0) {
+    const arg = data.args?.[(k - 16) >> 3] ?? 0n;
+    return Number((k % 8 === 0 ? arg : arg >> 32n) & 0xffff_ffffn);
+  }
+  throw new Error(`load at offset ${k} is outside struct seccomp_data's words used here`);
+}
+
+/**
+ * Run the program on one syscall, as the kernel's BPF interpreter would, for
+ * the instructions this project emits (loads, AND, JEQ/JGT/JGE, RET): tests
+ * hold the compiled programs against the model with it.
+ */
+export function runFilter(insns: readonly BpfInsn[], data: SeccompData): number {
   let acc = 0;
   for (let pc = 0; pc < insns.length; pc++) {
     const insn = insns[pc]!;
+    const jump = (cond: boolean) => {
+      pc += cond ? insn.jt : insn.jf;
+    };
     switch (insn.code) {
       case BPF_LD | BPF_W | BPF_ABS:
-        acc = insn.k === OFFSET_NR ? data.nr : insn.k === OFFSET_ARCH ? data.arch >>> 0 : 0;
+        acc = word(data, insn.k);
+        break;
+      case BPF_ALU_AND_K:
+        acc = (acc & insn.k) >>> 0;
         break;
       case BPF_JMP | BPF_JEQ | BPF_K:
-        pc += acc === insn.k ? insn.jt : insn.jf;
+        jump(acc === insn.k >>> 0);
+        break;
+      case BPF_JMP | BPF_JGT | BPF_K:
+        jump(acc > insn.k >>> 0);
+        break;
+      case BPF_JMP | BPF_JGE | BPF_K:
+        jump(acc >= insn.k >>> 0);
         break;
       case BPF_RET | BPF_K:
-        return insn.k;
+        return insn.k >>> 0;
       default:
         throw new Error(`unsupported BPF opcode 0x${insn.code.toString(16)}`);
     }

@@ -10,6 +10,7 @@ import { explainJson, explainText } from '../render/explain.js';
 import { boolFlag, parseFlags, stringFlag } from './args.js';
 import { ENV_FLAGS, envFromFlags } from './env-flags.js';
 import { parseU32 } from './numbers.js';
+import { nativeScmpArch, readSeccompProfile, resolveForModel } from './seccomp-profile-flag.js';
 import { UsageError } from './usage-error.js';
 
 export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json]
@@ -26,6 +27,10 @@ the rules checked in order with their sources, and the ring the kernel maps.
   --page-size N      4096 | 16384 | 65536 (default 4096)
   --as-headroom B    bytes the process may still map, or "unlimited" (default)
   --seccomp ERRNO    a seccomp filter answers io_setup with ERRNO (e.g. EPERM)
+  --seccomp-profile FILE
+                     the process runs under this seccomp profile (Docker/Podman
+                     JSON or OCI linux.seccomp), resolved for x86_64 (arm64 on an
+                     arm64 machine) and a process without capabilities
   --no-aio           a kernel built without CONFIG_AIO
   --fail-alloc SITE  inject a kernel allocation failure: ioctx | ring | table
   --json             one JSON object instead of text`;
@@ -36,6 +41,7 @@ export function explainCommand(argv: readonly string[]): { out: string; code: nu
     'nr-events': { type: 'string' },
     ctx: { type: 'string' },
     json: { type: 'boolean' },
+    'seccomp-profile': { type: 'string' },
   });
   const nrText = stringFlag(parsed, 'nr-events');
   if (nrText === undefined)
@@ -46,7 +52,21 @@ export function explainCommand(argv: readonly string[]): { out: string; code: nu
   const ctx = stringFlag(parsed, 'ctx') ?? 'zero';
   if (!isCtxKind(ctx))
     throw new UsageError(`--ctx: unknown kind "${ctx}" (one of ${CTX_KIND_NAMES.join(', ')})`);
-  const env = envFromFlags(parsed);
+  const profileFile = stringFlag(parsed, 'seccomp-profile');
+  const base = envFromFlags(parsed);
+  const env =
+    profileFile === undefined
+      ? base
+      : {
+          ...base,
+          seccompFilters: [
+            resolveForModel(readSeccompProfile(profileFile), {
+              arch: nativeScmpArch() ?? 'SCMP_ARCH_X86_64',
+              caps: new Set<string>(),
+              kernel: '6.18',
+            }),
+          ],
+        };
   const problem = envProblem(env);
   if (problem) throw new UsageError(problem);
   const outcome = decideIoSetup(env, newProcessState(env), { nrEvents, ctx });

@@ -16,11 +16,18 @@ const LACKING: Readonly<Record<KernelFeature, string>> = {
     'needs kernel fault injection (CONFIG_FAULT_INJECTION, /proc/self/fail-nth), which this kernel lacks',
   'no-aio':
     'this kernel has AIO (CONFIG_AIO=y); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno',
+  'seccomp-profile':
+    'needs a seccomp profile giving the call this action: run with --seccomp-profile FILE',
 };
 
 /** The features a kernel offers, from what the run detected. */
-export function targetFeatures(host: HostInfo, faultInjection: boolean): TargetFeatures {
+export function targetFeatures(
+  host: HostInfo,
+  faultInjection: boolean,
+  seccompProfile = false,
+): TargetFeatures {
   const features = new Set<KernelFeature>();
+  if (seccompProfile) features.add('seccomp-profile');
   if (faultInjection) features.add('fault-injection');
   // Without /proc/sys/fs/aio-* a Linux kernel has no AIO; gVisor has AIO and no such files.
   if (host.aioMaxNr === null && !host.gvisor) features.add('no-aio');

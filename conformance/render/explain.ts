@@ -57,6 +57,7 @@ export function envJson(env: Environment) {
     asHeadroom: jsonIntegerOrNull(env.asHeadroom),
     aioCompiled: env.aioCompiled,
     seccomp: env.seccomp.action === 'allow' ? 'allow' : env.seccomp.errno,
+    seccompProfiles: (env.seccompFilters ?? []).map((f) => f.source),
     failAlloc: env.failAlloc,
   };
 }
@@ -72,6 +73,8 @@ export interface ExplainJson {
   errno: string | null;
   ret: number;
   rule: SetupRuleId;
+  /** What the seccomp filters did and the profile rule that decided. */
+  seccomp: { action: string; errno: number | null; signal: string | null; rule: string };
   ctxWritten: boolean;
   slot: number | null;
   ring: RingJson | null;
@@ -102,6 +105,7 @@ export function explainJson(env: Environment, o: SetupOutcome): ExplainJson {
     errno: o.errno,
     ret: o.ret,
     rule: o.rule,
+    seccomp: { ...o.seccomp },
     ctxWritten: o.ctxWritten,
     slot: o.slot,
     ring: ringJson(o.ring),
@@ -146,7 +150,11 @@ function cCall(o: SetupOutcome): string {
 }
 
 function verdict(o: SetupOutcome): string {
+  if (o.signal === 'killed')
+    return `${cCall(o)}: never returns: killed by SIGSYS (${o.seccomp.action === 'kill-thread' ? 'the calling thread' : 'the whole process'})`;
+  const sig = o.signal === 'delivered' ? ' (and SIGSYS delivered, si_code SYS_SECCOMP)' : '';
   if (o.errno === null) return `${cCall(o)} = 0`;
+  if (sig) return `${cCall(o)} = -1 ${describeErrno(o.errno)}${sig}`;
   return `${cCall(o)} = -1 ${describeErrno(o.errno)}`;
 }
 
@@ -190,7 +198,10 @@ function trailLines(env: Environment, o: SetupOutcome): string[] {
     const mark = decides ? '→' : '✓';
     const errno = decides ? (o.errno ?? 'ok') : 'pass';
     const head = `  ${mark} ${id.padEnd(width)}  ${errno.padEnd(6)}  ${sourceFor(id, env)}`;
-    return decides ? [head, `      ${r.when}`, `      man: ${r.source.man}`] : [head];
+    const profileRule = id.startsWith('seccomp.') ? [`      profile rule: ${o.seccomp.rule}`] : [];
+    return decides
+      ? [head, `      ${r.when}`, ...profileRule, `      man: ${r.source.man}`]
+      : [head];
   });
 }
 
@@ -238,8 +249,12 @@ export function explainText(env: Environment, o: SetupOutcome): string {
     : CTX_KINDS[o.call.ctx].readable
       ? '*ctx_idp left unchanged'
       : 'ctx_idp not dereferenceable';
+  const profiles = (env.seccompFilters ?? []).map((f) => `profile ${f.source}`);
   const seccomp =
-    env.seccomp.action === 'allow' ? 'none' : `SECCOMP_RET_ERRNO(${env.seccomp.errno})`;
+    [
+      ...profiles,
+      ...(env.seccomp.action === 'allow' ? [] : [`SECCOMP_RET_ERRNO(${env.seccomp.errno})`]),
+    ].join(' + ') || 'none';
   const lines = [
     verdict(o),
     `  ctx_idp: ${CTX_KINDS[o.call.ctx].describe}; afterwards ${ctxAfter}`,
@@ -254,6 +269,8 @@ export function explainText(env: Environment, o: SetupOutcome): string {
     'rule trail (checked in order; the first that applies decides)',
     ...trailLines(env, o),
   ];
+  if ((env.seccompFilters ?? []).length > 0 && !o.rule.startsWith('seccomp.'))
+    lines.push('', `seccomp: ${o.seccomp.rule} lets the call run (${o.seccomp.action})`);
   if (o.ring) lines.push('', ...ringLines(o.ring, env.pageSize));
   if (o.slot !== null)
     lines.push(`  new context in slot ${o.slot} of a ${o.tableSizeAfter}-slot table`);

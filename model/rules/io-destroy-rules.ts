@@ -12,6 +12,7 @@
 import type { DestroyFacts } from '../destroy-facts.js';
 import type { Rule } from './rule.js';
 import type { DestroyRuleId } from './rule-ids.js';
+import { seccompRule } from './seccomp-rules.js';
 
 export type { DestroyRuleId };
 
@@ -20,6 +21,12 @@ type DestroyRule = Rule<DestroyRuleId, DestroyFacts>;
 const NOT_FOUND = 'io_destroy(2) ERRORS: EINVAL "The AIO context specified by ctx_id is invalid"';
 
 export const DESTROY_RULES: Readonly<Record<DestroyRuleId, DestroyRule>> = {
+  'seccomp.destroy-kill-process': seccompRule('seccomp.destroy-kill-process', 'kill-process'),
+  'seccomp.destroy-kill-thread': seccompRule('seccomp.destroy-kill-thread', 'kill-thread'),
+  'seccomp.destroy-trap': seccompRule('seccomp.destroy-trap', 'trap'),
+  'seccomp.destroy-errno': seccompRule('seccomp.destroy-errno', 'errno'),
+  'seccomp.destroy-user-notif': seccompRule('seccomp.destroy-user-notif', 'user-notif'),
+  'seccomp.destroy-trace': seccompRule('seccomp.destroy-trace', 'trace'),
   'kernel.no-aio-destroy': {
     id: 'kernel.no-aio-destroy',
     errno: 'ENOSYS',

@@ -14,23 +14,19 @@ import { INTERNAL_LIMIT_NE } from '../abi/limits.js';
 import type { SetupFacts } from '../setup-facts.js';
 import type { Rule } from './rule.js';
 import type { SetupRuleId } from './rule-ids.js';
+import { seccompRule } from './seccomp-rules.js';
 
 export type { SetupRuleId };
 
 type SetupRule = Rule<SetupRuleId, SetupFacts>;
 
 export const SETUP_RULES: Readonly<Record<SetupRuleId, SetupRule>> = {
-  'seccomp.errno': {
-    id: 'seccomp.errno',
-    errno: 'filter',
-    when: 'a seccomp filter of the process answers io_setup with SECCOMP_RET_ERRNO; the syscall itself never runs',
-    source: {
-      man: 'seccomp(2) SECCOMP_RET_ERRNO (io_setup(2) lists none of this)',
-      linux: 'kernel/seccomp.c __seccomp_filter(): syscall_set_return_value(-data)',
-      gvisor: 'pkg/sentry/kernel/seccomp.go: linux.SECCOMP_RET_ERRNO',
-    },
-    decides: (f) => f.env.seccomp.action === 'errno',
-  },
+  'seccomp.kill-process': seccompRule('seccomp.kill-process', 'kill-process'),
+  'seccomp.kill-thread': seccompRule('seccomp.kill-thread', 'kill-thread'),
+  'seccomp.trap': seccompRule('seccomp.trap', 'trap'),
+  'seccomp.errno': seccompRule('seccomp.errno', 'errno', true),
+  'seccomp.user-notif': seccompRule('seccomp.user-notif', 'user-notif'),
+  'seccomp.trace': seccompRule('seccomp.trace', 'trace'),
   'kernel.no-aio': {
     id: 'kernel.no-aio',
     errno: 'ENOSYS',

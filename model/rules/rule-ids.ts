@@ -5,7 +5,12 @@
 
 /** io_setup's rules (rules/io-setup-rules.ts). */
 export type SetupRuleId =
+  | 'seccomp.kill-process'
+  | 'seccomp.kill-thread'
+  | 'seccomp.trap'
   | 'seccomp.errno'
+  | 'seccomp.user-notif'
+  | 'seccomp.trace'
   | 'kernel.no-aio'
   | 'setup.ctx-fault'
   | 'setup.ctx-nonzero'
@@ -25,6 +30,12 @@ export type SetupRuleId =
 
 /** io_destroy's rules (rules/io-destroy-rules.ts). */
 export type DestroyRuleId =
+  | 'seccomp.destroy-kill-process'
+  | 'seccomp.destroy-kill-thread'
+  | 'seccomp.destroy-trap'
+  | 'seccomp.destroy-errno'
+  | 'seccomp.destroy-user-notif'
+  | 'seccomp.destroy-trace'
   | 'kernel.no-aio-destroy'
   | 'destroy.id-fault'
   | 'destroy.no-table'
@@ -34,3 +45,22 @@ export type DestroyRuleId =
   | 'gvisor.destroy-unreadable'
   | 'gvisor.destroy-not-context'
   | 'destroy.ok';
+
+/** The seccomp rules of each call, in the kernel's precedence (the most restrictive action first). */
+export const SECCOMP_SETUP_RULES = [
+  'seccomp.kill-process',
+  'seccomp.kill-thread',
+  'seccomp.trap',
+  'seccomp.errno',
+  'seccomp.user-notif',
+  'seccomp.trace',
+] as const satisfies readonly SetupRuleId[];
+
+export const SECCOMP_DESTROY_RULES = [
+  'seccomp.destroy-kill-process',
+  'seccomp.destroy-kill-thread',
+  'seccomp.destroy-trap',
+  'seccomp.destroy-errno',
+  'seccomp.destroy-user-notif',
+  'seccomp.destroy-trace',
+] as const satisfies readonly DestroyRuleId[];

@@ -18,9 +18,10 @@ export interface RuleSource {
 /**
  * What a kernel must offer for a rule to decide a real call, as LTP's
  * `.needs_kconfigs` says it of a test: kernel fault injection (an allocation
- * made to fail), or no AIO at all (CONFIG_AIO=n).
+ * made to fail), no AIO at all (CONFIG_AIO=n), or a run under a seccomp
+ * profile whose action is the rule's (--seccomp-profile).
  */
-export type KernelFeature = 'fault-injection' | 'no-aio';
+export type KernelFeature = 'fault-injection' | 'no-aio' | 'seccomp-profile';
 
 export interface Rule<Id extends string, Facts> {
   readonly id: Id;

@@ -82,6 +82,18 @@ describe.skipIf(REAL !== null)(
           'setup.mmap-lock-killed',
           'setup.ring-pages',
           'setup.table-grow',
+          // without --seccomp-profile, only the sandboxes' ERRNO on io_setup is reached
+          'seccomp.kill-process',
+          'seccomp.kill-thread',
+          'seccomp.trap',
+          'seccomp.user-notif',
+          'seccomp.trace',
+          'seccomp.destroy-kill-process',
+          'seccomp.destroy-kill-thread',
+          'seccomp.destroy-trap',
+          'seccomp.destroy-errno',
+          'seccomp.destroy-user-notif',
+          'seccomp.destroy-trace',
         ].sort(),
       );
     });

@@ -22,6 +22,7 @@ import {
   PROFILES,
   type ProcessState,
 } from '../../model/index.js';
+import { aioProfile } from './seccomp-helpers.js';
 
 interface World {
   readonly env: Environment;
@@ -57,7 +58,39 @@ interface Row {
 
 const EINVAL = 'EINVAL';
 
+/** A destroy of the process's one live context, under a profile giving io_destroy this action. */
+const filtered = (action: Record<string, unknown>, errno: ErrnoName | null): Row => ({
+  why: `a profile answers io_destroy with ${JSON.stringify(action)}`,
+  env: { seccompFilters: [aioProfile(null, action)] },
+  contexts: 1,
+  arg: (w) => ({ handle: w.live[0]!.handle }),
+  errno,
+});
+
 const TABLE: Readonly<Record<DestroyRuleId, readonly Row[]>> = {
+  'seccomp.destroy-kill-process': [filtered({ action: 'SCMP_ACT_KILL_PROCESS' }, null)],
+  'seccomp.destroy-kill-thread': [filtered({ action: 'SCMP_ACT_KILL_THREAD' }, null)],
+  'seccomp.destroy-trap': [filtered({ action: 'SCMP_ACT_TRAP' }, 'ENOSYS')],
+  'seccomp.destroy-errno': [
+    filtered({ action: 'SCMP_ACT_ERRNO' }, 'EPERM'),
+    {
+      why: 'a handle compared with the ctx argument: only this one is denied',
+      env: {
+        seccompFilters: [
+          aioProfile(null, {
+            action: 'SCMP_ACT_ERRNO',
+            errnoRet: 38,
+            args: [{ index: 0, value: 0, op: 'SCMP_CMP_NE' }],
+          }),
+        ],
+      },
+      contexts: 1,
+      arg: (w) => ({ handle: w.live[0]!.handle }),
+      errno: 'ENOSYS',
+    },
+  ],
+  'seccomp.destroy-user-notif': [filtered({ action: 'SCMP_ACT_NOTIFY' }, 'ENOSYS')],
+  'seccomp.destroy-trace': [filtered({ action: 'SCMP_ACT_TRACE' }, 'ENOSYS')],
   'kernel.no-aio-destroy': [
     {
       why: 'io_destroy(2) ENOSYS: CONFIG_AIO=n',

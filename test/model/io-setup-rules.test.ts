@@ -20,6 +20,7 @@ import {
   type SetupRuleId,
 } from '../../model/index.js';
 import { processWith, setup } from './helpers.js';
+import { aioProfile, filterOf } from './seccomp-helpers.js';
 
 interface Row {
   readonly why: string;
@@ -37,7 +38,91 @@ const EAGAIN = 'EAGAIN';
 type Table = Readonly<Record<SetupRuleId, readonly Row[] | 'never decides'>>;
 
 const TABLE: Table = {
+  'seccomp.kill-process': [
+    {
+      why: 'a profile rule SCMP_ACT_KILL_PROCESS for io_setup: killed before any argument is read',
+      nr: 1,
+      ctx: 'null',
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_KILL_PROCESS' })] },
+      errno: null,
+    },
+    {
+      why: 'KILL_PROCESS outranks an ERRNO of a newer filter (seccomp_run_filters: the smallest action wins)',
+      nr: 1,
+      env: {
+        seccomp: { action: 'errno', errno: 'EPERM' },
+        seccompFilters: [aioProfile({ action: 'SCMP_ACT_KILL_PROCESS' })],
+      },
+      errno: null,
+    },
+  ],
+  'seccomp.kill-thread': [
+    {
+      why: "libseccomp's SCMP_ACT_KILL is KILL_THREAD",
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_KILL' })] },
+      errno: null,
+    },
+  ],
+  'seccomp.trap': [
+    {
+      why: 'SCMP_ACT_TRAP: SIGSYS, and the call returns ENOSYS on x86_64',
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_TRAP' })] },
+      errno: 'ENOSYS',
+    },
+  ],
+  'seccomp.user-notif': [
+    {
+      why: 'SCMP_ACT_NOTIFY with nobody listening: ENOSYS',
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_NOTIFY' })] },
+      errno: 'ENOSYS',
+    },
+  ],
+  'seccomp.trace': [
+    {
+      why: 'SCMP_ACT_TRACE without a tracer: ENOSYS whatever errnoRet says (that is the message to a tracer)',
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_TRACE', errnoRet: 1 })] },
+      errno: 'ENOSYS',
+    },
+  ],
   'seccomp.errno': [
+    {
+      why: "a Docker-style profile's defaultAction SCMP_ACT_ERRNO reaches io_setup when no rule allows it (moby#38894)",
+      nr: 1,
+      env: {
+        seccompFilters: [
+          filterOf({
+            defaultAction: 'SCMP_ACT_ERRNO',
+            defaultErrnoRet: 1,
+            syscalls: [{ names: ['io_destroy', 'io_submit'], action: 'SCMP_ACT_ALLOW' }],
+          }),
+        ],
+      },
+      errno: 'EPERM',
+    },
+    {
+      why: 'errnoRet 38 (ENOSYS): the answer runtimes give for syscalls they do not know',
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 })] },
+      errno: 'ENOSYS',
+    },
+    {
+      why: 'an argument filter allowing nr_events up to 128 only: 129 is denied',
+      nr: 129,
+      env: {
+        seccompFilters: [
+          aioProfile({
+            action: 'SCMP_ACT_ERRNO',
+            errnoRet: 1,
+            args: [{ index: 0, value: 128, op: 'SCMP_CMP_GT' }],
+          }),
+        ],
+      },
+      errno: 'EPERM',
+    },
     {
       why: 'seccomp(2): a container profile denies io_setup with EPERM',
       nr: 1,
@@ -330,6 +415,25 @@ const TABLE: Table = {
       errno: null,
     },
     { why: 'gVisor accepts nr_events 0', nr: 0, env: { profile: 'gvisor' }, errno: null },
+    {
+      why: 'SCMP_ACT_LOG lets the call run (it is only logged)',
+      nr: 1,
+      env: { seccompFilters: [aioProfile({ action: 'SCMP_ACT_LOG' })] },
+      errno: null,
+    },
+    {
+      why: 'an argument filter denying nr_events > 128 lets 128 through',
+      nr: 128,
+      env: {
+        seccompFilters: [
+          aioProfile({
+            action: 'SCMP_ACT_ERRNO',
+            args: [{ index: 0, value: 128, op: 'SCMP_CMP_GT' }],
+          }),
+        ],
+      },
+      errno: null,
+    },
     {
       why: 'gVisor has no internal limit and no aio-max-nr',
       nr: 0xffff_ffff,
