@@ -1,18 +1,11 @@
 /** `aiospec explain`: the model alone, no kernel needed. */
-import {
-  CTX_KIND_NAMES,
-  decideIoSetup,
-  envProblem,
-  isCtxKind,
-  newProcessState,
-} from '../../model/index.js';
+import { CTX_KIND_NAMES } from '../../model/index.js';
 import { explainJson, explainText } from '../render/explain.js';
-import { boolFlag, parseFlags, stringFlag } from './args.js';
-import { ENV_FLAGS, envFromFlags } from './env-flags.js';
-import { parseU32 } from './numbers.js';
-import { UsageError } from './usage-error.js';
+import { boolFlag, parseFlags } from './args.js';
+import { ENV_FLAGS } from './env-flags.js';
+import { caseQuery, explainInput, explainOutcome } from './explain-input.js';
 
-export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json]
+export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json] [--link]
 
 Runs one io_setup(nr_events, ctx_idp) through the model and shows the result,
 the rules checked in order with their sources, and the ring the kernel maps.
@@ -28,7 +21,12 @@ the rules checked in order with their sources, and the ring the kernel maps.
   --seccomp ERRNO    a seccomp filter answers io_setup with ERRNO (e.g. EPERM)
   --no-aio           a kernel built without CONFIG_AIO
   --fail-alloc SITE  inject a kernel allocation failure: ioctx | ring | table
-  --json             one JSON object instead of text`;
+  --json             one JSON object instead of text
+  --link             also print the playground link that opens this case
+                     (JSON: a "link" field)`;
+
+/** The built playground page (dist/playground/index.html), beside this file's dist/conformance/cli/. */
+const PLAYGROUND_PAGE = new URL('../../playground/index.html', import.meta.url).href;
 
 export function explainCommand(argv: readonly string[]): { out: string; code: number } {
   const parsed = parseFlags(argv, {
@@ -36,22 +34,16 @@ export function explainCommand(argv: readonly string[]): { out: string; code: nu
     'nr-events': { type: 'string' },
     ctx: { type: 'string' },
     json: { type: 'boolean' },
+    link: { type: 'boolean' },
   });
-  const nrText = stringFlag(parsed, 'nr-events');
-  if (nrText === undefined)
-    throw new UsageError(
-      '--nr-events: missing (explain needs the nr_events to call io_setup with)',
-    );
-  const nrEvents = parseU32('--nr-events', nrText);
-  const ctx = stringFlag(parsed, 'ctx') ?? 'zero';
-  if (!isCtxKind(ctx))
-    throw new UsageError(`--ctx: unknown kind "${ctx}" (one of ${CTX_KIND_NAMES.join(', ')})`);
-  const env = envFromFlags(parsed);
-  const problem = envProblem(env);
-  if (problem) throw new UsageError(problem);
-  const outcome = decideIoSetup(env, newProcessState(env), { nrEvents, ctx });
-  const out = boolFlag(parsed, 'json')
-    ? JSON.stringify(explainJson(env, outcome))
-    : explainText(env, outcome);
-  return { out, code: 0 };
+  const input = explainInput(parsed.values);
+  const outcome = explainOutcome(input);
+  // The link keeps the flags as they were written (0x hex stays hex), so it reads like the command.
+  const link = boolFlag(parsed, 'link') ? `${PLAYGROUND_PAGE}${caseQuery(parsed.values)}` : null;
+  if (boolFlag(parsed, 'json')) {
+    const json = explainJson(input.env, outcome);
+    return { out: JSON.stringify(link === null ? json : { ...json, link }), code: 0 };
+  }
+  const text = explainText(input.env, outcome);
+  return { out: link === null ? text : `${text}\n\nplayground: ${link}`, code: 0 };
 }
