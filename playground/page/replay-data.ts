@@ -4,6 +4,8 @@
  * report, shown as it is. Pure: no DOM.
  */
 
+export { firstOfEachKind } from '../../conformance/engine/signature.js';
+
 import type { CaseVerdict, Status } from '../../conformance/engine/verdict.js';
 import type { Difference } from '../../conformance/observe.js';
 import { type JudgedTrace, judgeTrace } from '../../conformance/trace/judge-trace.js';

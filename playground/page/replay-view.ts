@@ -12,6 +12,7 @@ import {
   classify,
   compareRows,
   countVerdicts,
+  firstOfEachKind,
   judge,
   type Loaded,
   type ReportDivergence,
@@ -87,11 +88,13 @@ function traceView(judged: JudgedTrace, profileSelect: HTMLElement): HTMLElement
   const filter = h(
     'select',
     { id: 'replay-filter' },
+    h('option', { value: 'kinds' }, 'one divergence of each kind'),
     ...['all', 'diverge', 'inconclusive', 'skip', 'pass'].map((s) =>
       h('option', { value: s }, s === 'all' ? 'every case' : s),
     ),
   );
-  filter.value = counts.diverged > 0 ? 'diverge' : 'all';
+  filter.value = counts.diverged > 0 ? 'kinds' : 'all';
+  const kinds = firstOfEachKind(verdicts);
   const list = h('ol', { class: 'cases', 'aria-label': 'cases' });
   const detail = h('div');
   let shown: CaseVerdict[] = [];
@@ -106,7 +109,10 @@ function traceView(judged: JudgedTrace, profileSelect: HTMLElement): HTMLElement
     );
   };
   const render = () => {
-    shown = verdicts.filter((v) => filter.value === 'all' || v.status === filter.value);
+    shown =
+      filter.value === 'kinds'
+        ? kinds
+        : verdicts.filter((v) => filter.value === 'all' || v.status === filter.value);
     fill(
       list,
       ...shown.slice(0, LIST_MAX).map((v, i) =>
