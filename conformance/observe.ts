@@ -7,11 +7,11 @@ import {
   type DestroyOutcome,
   type ErrnoName,
   errnoName,
+  initialCtxValue,
   RING_HEADER_FIELDS,
   type RingHeader,
   type SetupOutcome,
 } from '../model/index.js';
-import { CtxArena } from '../real/ctx-pointers.js';
 import { type DestroyResult, fromU64, type SetupResult } from '../real/protocol.js';
 
 /** An errno name, or `errno N` for a number the model's table does not name. */
@@ -65,7 +65,7 @@ export function modelSetupObs(o: SetupOutcome): SetupObs {
 export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): SetupObs {
   const after = r.ctxAfter === null ? null : BigInt(r.ctxAfter);
   const ctx =
-    after === null ? 'unreadable' : after === CtxArena.initial(kind) ? 'unchanged' : 'written';
+    after === null ? 'unreadable' : after === initialCtxValue(kind) ? 'unchanged' : 'written';
   // A mapping that cannot be found counts as 0 pages: the comparison then names ring.pages.
   const pages = r.mapBytes === undefined || r.mapBytes === null ? 0 : r.mapBytes / pageSize;
   return {

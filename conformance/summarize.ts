@@ -9,9 +9,11 @@ import type { HostInfo } from '../real/protocol.js';
 import { type Case, caseToString, describeCase } from './cases.js';
 import { countRuleHits, ruleCoverage } from './engine/coverage.js';
 import { ResultStore } from './engine/result-store.js';
-import { signature } from './engine/signature.js';
+import { firstOfEachKind, signature } from './engine/signature.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
 import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
+
+export { firstOfEachKind };
 
 export const SUITES: readonly Suite[] = ['table', 'props', 'stateful'];
 
@@ -30,17 +32,6 @@ export function replayCase(c: Case, meta: SummaryMeta): string {
 /** The --target/--profile flags a replay needs to meet the same conditions. */
 export function runFlags(meta: SummaryMeta): string {
   return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}`;
-}
-
-/** The first divergent verdict of each kind (the one worth shrinking and showing). */
-export function firstOfEachKind(verdicts: readonly CaseVerdict[]): CaseVerdict[] {
-  const seen = new Set<string>();
-  return verdicts.filter((v) => {
-    const key = `${v.suite}:${signature(v)}`;
-    if (v.status !== 'diverge' || seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** How many divergent verdicts are of v's kind. */

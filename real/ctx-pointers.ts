@@ -19,7 +19,7 @@
  * page 0 makes a later io_setup(…, readonly) succeed, writing into page 1
  * (measured; with MADV_DONTFORK it gets EFAULT as before).
  */
-import type { CtxKind } from '../model/abi/ctx-kinds.js';
+import { type CtxKind, initialCtxValue, NONZERO_CTX } from '../model/abi/ctx-kinds.js';
 import type { Libc } from './libc.js';
 import {
   MADV_DONTFORK,
@@ -32,9 +32,7 @@ import {
 import { lowestMapping } from './proc-maps.js';
 
 export type { CtxKind };
-
-/** LTP io_setup01 fills a non-initialised context with memset(&ctx, 1, sizeof(ctx)). */
-export const NONZERO_CTX = 0x0101_0101_0101_0101n;
+export { NONZERO_CTX };
 
 const ARENA_PAGES = 5;
 /** Offset of the bounce buffer in page 0; the context variable sits at offset 0. */
@@ -124,16 +122,7 @@ export class CtxArena {
 
   /** The value the pointer held before the call (what "left unchanged" means). */
   static initial(kind: CtxKind): bigint | null {
-    switch (kind) {
-      case 'zero':
-      case 'readonly':
-        return 0n;
-      case 'nonzero':
-      case 'readonly-nonzero':
-        return NONZERO_CTX;
-      default:
-        return null;
-    }
+    return initialCtxValue(kind);
   }
 }
 

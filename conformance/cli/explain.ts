@@ -1,19 +1,13 @@
 /** `aiospec explain`: the model alone, no kernel needed. */
-import {
-  CTX_KIND_NAMES,
-  decideIoSetup,
-  envProblem,
-  isCtxKind,
-  newProcessState,
-} from '../../model/index.js';
+import { CTX_KIND_NAMES, envProblem } from '../../model/index.js';
 import { explainJson, explainText } from '../render/explain.js';
 import { boolFlag, parseFlags, stringFlag } from './args.js';
-import { ENV_FLAGS, envFromFlags } from './env-flags.js';
-import { parseU32 } from './numbers.js';
+import { ENV_FLAGS } from './env-flags.js';
+import { caseQuery, type ExplainInput, explainInput, explainOutcome } from './explain-input.js';
 import { nativeScmpArch, readSeccompProfile, resolveForModel } from './seccomp-profile-flag.js';
 import { UsageError } from './usage-error.js';
 
-export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json]
+export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json] [--link]
 
 Runs one io_setup(nr_events, ctx_idp) through the model and shows the result,
 the rules checked in order with their sources, and the ring the kernel maps.
@@ -33,7 +27,12 @@ the rules checked in order with their sources, and the ring the kernel maps.
                      arm64 machine) and a process without capabilities
   --no-aio           a kernel built without CONFIG_AIO
   --fail-alloc SITE  inject a kernel allocation failure: ioctx | ring | table
-  --json             one JSON object instead of text`;
+  --json             one JSON object instead of text
+  --link             also print the playground link that opens this case
+                     (JSON: a "link" field)`;
+
+/** The built playground page (dist/playground/index.html), beside this file's dist/conformance/cli/. */
+const PLAYGROUND_PAGE = new URL('../../playground/index.html', import.meta.url).href;
 
 export function explainCommand(argv: readonly string[]): { out: string; code: number } {
   const parsed = parseFlags(argv, {
@@ -42,36 +41,33 @@ export function explainCommand(argv: readonly string[]): { out: string; code: nu
     ctx: { type: 'string' },
     json: { type: 'boolean' },
     'seccomp-profile': { type: 'string' },
+    link: { type: 'boolean' },
   });
-  const nrText = stringFlag(parsed, 'nr-events');
-  if (nrText === undefined)
-    throw new UsageError(
-      '--nr-events: missing (explain needs the nr_events to call io_setup with)',
-    );
-  const nrEvents = parseU32('--nr-events', nrText);
-  const ctx = stringFlag(parsed, 'ctx') ?? 'zero';
-  if (!isCtxKind(ctx))
-    throw new UsageError(`--ctx: unknown kind "${ctx}" (one of ${CTX_KIND_NAMES.join(', ')})`);
-  const profileFile = stringFlag(parsed, 'seccomp-profile');
-  const base = envFromFlags(parsed);
-  const env =
-    profileFile === undefined
-      ? base
-      : {
-          ...base,
-          seccompFilters: [
-            resolveForModel(readSeccompProfile(profileFile), {
-              arch: nativeScmpArch() ?? 'SCMP_ARCH_X86_64',
-              caps: new Set<string>(),
-              kernel: '6.18',
-            }),
-          ],
-        };
+  const input = withProfile(explainInput(parsed.values), stringFlag(parsed, 'seccomp-profile'));
+  const outcome = explainOutcome(input);
+  // The link keeps the flags as they were written (0x hex stays hex), so it reads like the command.
+  // A profile is a file on this machine: a link cannot carry it, and says so.
+  const link = boolFlag(parsed, 'link') ? `${PLAYGROUND_PAGE}${caseQuery(parsed.values)}` : null;
+  if (boolFlag(parsed, 'json')) {
+    const json = explainJson(input.env, outcome);
+    return { out: JSON.stringify(link === null ? json : { ...json, link }), code: 0 };
+  }
+  const text = explainText(input.env, outcome);
+  const note =
+    stringFlag(parsed, 'seccomp-profile') === undefined ? '' : ' (without the seccomp profile)';
+  return { out: link === null ? text : `${text}\n\nplayground${note}: ${link}`, code: 0 };
+}
+
+/** The input under a seccomp profile read from `file`, resolved for this machine's arch and no capabilities. */
+function withProfile(input: ExplainInput, file: string | undefined): ExplainInput {
+  if (file === undefined) return input;
+  const filter = resolveForModel(readSeccompProfile(file), {
+    arch: nativeScmpArch() ?? 'SCMP_ARCH_X86_64',
+    caps: new Set<string>(),
+    kernel: '6.18',
+  });
+  const env = { ...input.env, seccompFilters: [filter] };
   const problem = envProblem(env);
   if (problem) throw new UsageError(problem);
-  const outcome = decideIoSetup(env, newProcessState(env), { nrEvents, ctx });
-  const out = boolFlag(parsed, 'json')
-    ? JSON.stringify(explainJson(env, outcome))
-    : explainText(env, outcome);
-  return { out, code: 0 };
+  return { ...input, env };
 }

@@ -14,3 +14,14 @@ export function signature(v: CaseVerdict): string {
   const fields = s.diffs.map((d) => d.field.split('.')[0]).filter((f, i, a) => a.indexOf(f) === i);
   return `${s.op}:${s.rule ?? '-'}:${fields.join(',')}${errno ? `:${String(errno.model)}/${String(errno.real)}` : ''}`;
 }
+
+/** The first divergent verdict of each kind (the one worth shrinking and showing; the playground lists them too). */
+export function firstOfEachKind(verdicts: readonly CaseVerdict[]): CaseVerdict[] {
+  const seen = new Set<string>();
+  return verdicts.filter((v) => {
+    const key = `${v.suite}:${signature(v)}`;
+    if (v.status !== 'diverge' || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

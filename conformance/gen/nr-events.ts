@@ -4,18 +4,12 @@
  */
 import fc from 'fast-check';
 import { INTERNAL_LIMIT_NR, U32_MAX } from '../../model/index.js';
+import { pageEdges } from './page-edges.js';
 
 /** Let a drawn value shrink across the alternatives, toward the first (the simplest). */
 const CROSS = { withCrossShrink: true } as const;
 
-/** nr_events where the ring grows by one page: ne+3 events crossing k*S/32 (ne is always even). */
-export function pageEdges(
-  pageSize: number,
-  pages: readonly number[] = [1, 2, 3, 8, 64, 1025],
-): number[] {
-  const perPage = pageSize / 64;
-  return pages.flatMap((k) => [k * perPage - 2, k * perPage - 1]).filter((n) => n > 0);
-}
+export { pageEdges };
 
 const edgeCache = new Map<string, number[]>();
 

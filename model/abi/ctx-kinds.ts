@@ -65,3 +65,13 @@ export function isCtxKind(s: string): s is CtxKind {
 export function ctxTraits(kind: CtxKind): CtxTraits {
   return CTX_KINDS[kind];
 }
+
+/** LTP io_setup01 fills a non-initialised context with memset(&ctx, 1, sizeof(ctx)). */
+export const NONZERO_CTX = 0x0101_0101_0101_0101n;
+
+/** The value the pointer holds before the call (what "left unchanged" means), or null if unreadable. */
+export function initialCtxValue(kind: CtxKind): bigint | null {
+  const t: CtxTraits = CTX_KINDS[kind];
+  if (!t.readable) return null;
+  return t.holds === 'zero' ? 0n : NONZERO_CTX;
+}
