@@ -47,7 +47,8 @@ export interface RunConfig {
   readonly faultInjection?: boolean;
   /** Where the raw observations go (a trace); shrinking's own runs are not recorded. */
   readonly recorder?: Recorder;
-  readonly onProgress?: (suite: Suite, done: number, total: number) => void;
+  /** Called as cases are done (after each batch of first runs), with what a progress display shows. */
+  readonly onProgress?: (progress: RunProgress) => void;
   /** Cases generated and settled at a time (default CHUNK). */
   readonly chunkSize?: number;
   /** Stop early when this aborts (Ctrl-C): the summary then counts what ran and says why it stopped. */
@@ -58,6 +59,15 @@ export interface RunConfig {
   readonly timeLimitMs?: number;
   /** Keep every case's result for the reporters that list cases (TAP, JUnit); default true. */
   readonly keepResults?: boolean;
+}
+
+/** Where a run is: the suite under way, its cases done of its total, and the run's divergences so far. */
+export interface RunProgress {
+  readonly suite: Suite;
+  readonly done: number;
+  readonly total: number;
+  /** Cases of the whole run confirmed divergent so far (settled a chunk at a time). */
+  readonly diverged: number;
 }
 
 /** Cases generated, run and settled at a time: memory holds one chunk, whatever --runs says. */
@@ -153,7 +163,12 @@ function runContext(cfg: RunConfig, engine: Engine): RunContext {
 function progress(ctx: RunContext, suite: Suite, before = 0, total?: number) {
   return {
     onProgress: (done: number, of: number) =>
-      ctx.cfg.onProgress?.(suite, before + done, total ?? of),
+      ctx.cfg.onProgress?.({
+        suite,
+        done: before + done,
+        total: total ?? of,
+        diverged: ctx.tally.diverged,
+      }),
   };
 }
 

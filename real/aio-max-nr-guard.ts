@@ -68,11 +68,14 @@ export class SysctlRefused extends Error {
 /**
  * Run `fn` with aio-max-nr set to `value`, then restore it, whatever happens.
  * `optIn` must be true: changing a host-wide sysctl is never implicit.
+ * `callerStopsOnSigint`: the caller ends `fn` itself on SIGINT (a run that
+ * reports what it did); the restore then happens when `fn` returns, or at exit.
  */
 export async function withAioMaxNr<T>(
   value: bigint,
   optIn: boolean,
   fn: () => Promise<T>,
+  callerStopsOnSigint = false,
 ): Promise<T> {
   if (!optIn) throw new SysctlRefused('changing aio-max-nr needs an explicit opt-in');
   if (process.getuid?.() !== 0) throw new SysctlRefused('changing aio-max-nr needs root');
@@ -111,6 +114,7 @@ export async function withAioMaxNr<T>(
     }
   };
   const onSignal = (sig: NodeJS.Signals) => {
+    if (sig === 'SIGINT' && callerStopsOnSigint) return;
     restore();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -55,3 +55,9 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
 export function boolFlag(parsed: Parsed, name: string): boolean {
   return parsed.values[name] === true;
 }
+
+/** A flag that may be given several times (`multiple: true`), in order. */
+export function stringsFlag(parsed: Parsed, name: string): string[] {
+  const v = parsed.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}

@@ -2,7 +2,7 @@
 import { PROFILE_NAMES } from '../../model/index.js';
 import { doctorJson } from '../doctor/render-json.js';
 import { doctorText } from '../doctor/render-text.js';
-import { gatherDoctor } from '../doctor/report.js';
+import { type DoctorReport, gatherDoctor } from '../doctor/report.js';
 import { boolFlag, parseFlags, stringFlag } from './args.js';
 import { parseProfile } from './env-flags.js';
 import { parseU32 } from './numbers.js';
@@ -26,8 +26,11 @@ set it. Runs without root (says what it could not read).
   --profile NAME  ${PROFILE_NAMES.join(' | ')}: the kernel's accounting, instead of detecting it
   --json          one JSON object instead of text
 
-Exit status: 0 report made, 1 --probe found the kernel disagreeing with the
-model, 2 usage or environment error, 3 internal error.`;
+Exit status: 0 report made (and io_setup(N) fits now, with --nr-events),
+1 io_setup(N) does not fit now (the report says whether it ever can: only
+once others release, only with a larger aio-max-nr, or never), or --probe
+found the kernel disagreeing with the model, 2 usage or environment error,
+3 internal error. So \`aiospec doctor --nr-events N && start-db\` gates a start.`;
 
 export async function doctorCommand(
   argv: readonly string[],
@@ -49,5 +52,11 @@ export async function doctorCommand(
     throw new EnvironmentError(`needs Linux (this is ${process.platform})`);
   const report = await gatherDoctor(opts);
   const out = boolFlag(parsed, 'json') ? JSON.stringify(doctorJson(report)) : doctorText(report);
-  return { out, code: report.confirmation?.status === 'disagrees' ? 1 : 0 };
+  return { out, code: doctorExit(report) };
+}
+
+/** 1 when the answer is no: the request does not fit now, or the kernel disagrees with the model. */
+export function doctorExit(report: Pick<DoctorReport, 'request' | 'confirmation'>): number {
+  if (report.request !== null && report.request.verdict !== 'ok') return 1;
+  return report.confirmation?.status === 'disagrees' ? 1 : 0;
 }

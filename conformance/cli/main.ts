@@ -14,6 +14,7 @@ import { PLAYGROUND_HELP, playgroundCommand } from './playground.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
+import { toolVersion } from './version.js';
 
 type Command = (argv: readonly string[]) => CommandResult | Promise<CommandResult>;
 
@@ -50,24 +51,59 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   },
 };
 
+function commandList(): string {
+  return `one of ${Object.keys(COMMANDS).join(', ')}`;
+}
+
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
   return [
-    'usage: aiospec COMMAND [flags]   (aiospec COMMAND --help for its flags)',
+    'usage: aiospec COMMAND [flags]   (aiospec help COMMAND, or COMMAND --help, for its flags)',
+    '       aiospec --version',
     '',
     ...rows,
   ].join('\n');
 }
 
+/** `aiospec help [COMMAND]`: the command's help, or the overview. */
+function help(args: readonly string[]): number {
+  const [topic, ...extra] = args;
+  if (extra.length > 0) {
+    process.stderr.write(`aiospec help: unexpected argument "${printable(extra[0]!)}"\n`);
+    return 2;
+  }
+  if (topic === undefined) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS[topic];
+  if (!cmd) {
+    process.stderr.write(
+      `aiospec help: unknown command "${printable(topic)}" (${commandList()})\n`,
+    );
+    return 2;
+  }
+  process.stdout.write(`${cmd.help}\n`);
+  return 0;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage()}\n`);
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    process.stderr.write(`aiospec: missing command (${commandList()}; aiospec --help says more)\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h') return help([]);
+  if (name === 'help') return help(rest);
+  if (name === '--version') {
+    process.stdout.write(`aiospec ${toolVersion()}\n`);
+    return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    process.stderr.write(`aiospec: unknown command "${printable(name)}"\n${usage()}\n`);
+    process.stderr.write(
+      `aiospec: unknown command "${printable(name)}" (${commandList()}; aiospec --help says more)\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { interruptsHandled } from './interrupt.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
 /** "no space left on device (ENOSPC)" from Node's "ENOSPC: no space left on device, write". */
@@ -41,6 +42,8 @@ function removePending(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
+  // A run that catches Ctrl-C stops and writes its partial report; the exit hook removes what is left.
+  if (sig === 'SIGINT' && interruptsHandled()) return;
   removePending();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);

@@ -9,15 +9,18 @@ import type { ModelRules } from '../engine/mirror.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
 import { PathUnreachable, pathProblem } from '../gen/replay-path.js';
-import { progressLine, REPORTERS, type ReporterName, reportChunks } from '../report/index.js';
 import { CaseRefused, type RunConfig, runConformance, SUITES } from '../run.js';
 import { TraceWriter } from '../trace/writer.js';
-import { type Options, type Parsed, parseFlags, stringFlag } from './args.js';
+import { type Options, type Parsed, parseFlags, stringFlag, stringsFlag } from './args.js';
 import type { CommandResult } from './command-result.js';
 import { parseProfile } from './env-flags.js';
+import { catchInterrupts, INTERRUPTED } from './interrupt.js';
 import { parseIntIn, parseU64 } from './numbers.js';
-import { OutputFile, writeWhole } from './output.js';
+import { OutputFile } from './output.js';
+import { ProgressDisplay } from './progress.js';
+import { planReports, Reports } from './reporters.js';
 import { parseSeed, randomSeed } from './seed.js';
+import { STOP_OPTIONS, stopConfig } from './stop-flags.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
@@ -29,10 +32,19 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
                      in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
-  --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
+  --reporter R[:FILE] human (default) | tap (TAP 14) | junit (JUnit XML) | json,
+                     to FILE when given, else stdout; repeat it for several
+                     reports (--reporter human --reporter junit:report.xml)
+  --bail             stop at the first divergence (--max-divergences 1)
+  --max-divergences N  stop once N cases have diverged
+  --time-limit S     stop after S seconds (decimals allowed)
+
+A run that stops early (these flags, or Ctrl-C) reports the cases that ran;
+a second Ctrl-C ends it at once.`;
 
 export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [--runs N] [--seed=N]
-                  [--profile NAME] [--target NAME] [--reporter human|tap|junit|json] [--out FILE]
+                  [--profile NAME] [--target NAME] [--reporter NAME[:FILE]]... [--out FILE]
+                  [--bail | --max-divergences N] [--time-limit S]
 
 Runs the same cases on the model and on a real kernel and reports every
 difference, shrunk to a minimal case with the command that replays it.
@@ -42,12 +54,14 @@ ${SUITE_FLAGS}
                      then any shrink steps (42 or 42:0:1; with --seed and one --suite)
   --case JSON        replay one case, as printed in a report
   --profile NAME     the model's kernel profile: ${PROFILE_NAMES.join(' | ')} (default linux)
-  --out FILE         write the report to FILE instead of stdout (whole or not at
-                     all: FILE is checked before the run and replaced at the end)
+  --out FILE         write the report that names no FILE there instead of stdout
+                     (whole or not at all: FILE is checked before the run and
+                     replaced at the end; so is every --reporter NAME:FILE)
   --set-aio-max-nr N run with /proc/sys/fs/aio-max-nr set to N (root; always restored)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
-3 internal error.`;
+Exit status: 0 conformant (in the cases that ran), 1 divergences found, 2 usage
+or environment error, 3 internal error, 130 interrupted (Ctrl-C; after the
+partial report).`;
 
 export const RECORD_HELP = `usage: aiospec record --out FILE [--target NAME] [--suite S] [--runs N] [--seed=N] [--profile NAME]
 
@@ -57,13 +71,15 @@ model without a kernel. Prints the run's report like \`run\`.
 
   --out FILE         the trace to write (required): written as the run goes to a
                      temporary file beside FILE, renamed to FILE when the run ends
-                     (a failed or interrupted run leaves no FILE)
+                     (a failed or interrupted run leaves no FILE; one stopped by
+                     --bail, --max-divergences or --time-limit leaves the cases
+                     that ran)
 ${SUITE_FLAGS}
   --profile NAME     the profile the target is expected to conform to
                      (default: linux for host and uml, gvisor for gvisor)
 
-Exit status: 0 conformant, 1 divergences found, 2 usage or environment error,
-3 internal error.`;
+Exit status: 0 conformant (in the cases that ran), 1 divergences found, 2 usage
+or environment error, 3 internal error, 130 interrupted (Ctrl-C).`;
 
 /** The most props cases and stateful sequences a run makes: the furthest a --path index can reach. */
 const MOST_RUNS = 10_000_000;
@@ -76,8 +92,9 @@ const COMMON: Options = {
   seed: { type: 'string' },
   profile: { type: 'string' },
   target: { type: 'string' },
-  reporter: { type: 'string' },
+  reporter: { type: 'string', multiple: true },
   out: { type: 'string' },
+  ...STOP_OPTIONS,
 };
 
 function parseSuites(text: string | undefined): Suite[] {
@@ -85,15 +102,6 @@ function parseSuites(text: string | undefined): Suite[] {
   const suite = SUITES.find((s) => s === text);
   if (!suite) throw new UsageError(`--suite: "${text}" is not one of ${SUITES.join(', ')}, all`);
   return [suite];
-}
-
-export function parseReporter(text: string | undefined): ReporterName {
-  if (text === undefined) return 'human';
-  if (!Object.hasOwn(REPORTERS, text))
-    throw new UsageError(
-      `--reporter: "${text}" is not one of ${Object.keys(REPORTERS).join(', ')}`,
-    );
-  return text as ReporterName;
 }
 
 function parseCaseFlag(text: string | undefined): Case | undefined {
@@ -105,7 +113,7 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
   }
 }
 
-/** What run and record share: suites, sizes, seed, target and profile, reporter. */
+/** What run and record share: suites, sizes, seed, target and profile, when to stop early. */
 function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
   const suites = parseSuites(s('suite'));
@@ -120,7 +128,6 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     s('profile'),
     profileDefault === 'target' ? target.expects : 'linux',
   );
-  const reporter = parseReporter(s('reporter'));
   return {
     suites,
     runs,
@@ -128,15 +135,34 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     seed,
     target,
     profile,
-    reporter,
+    stop: stopConfig(parsed),
     seedGiven: s('seed') !== undefined,
   };
 }
 
+/**
+ * Cases settled at a time under --bail / --max-divergences. Divergences are
+ * counted as each chunk settles, and settling a diverging case takes its
+ * re-runs (about 16 ms): with the default chunk a run where most cases diverge
+ * would confirm 16,384 of them before stopping (over a minute), with this one
+ * it stops within seconds. The cases are the same (fast-check's stream does not
+ * depend on the chunk), and a conformant run was measured no slower.
+ */
+const LIMITED_CHUNK = 256;
+
 /** The part of a run's configuration that `run` and `record` take from the same flags. */
 function suiteConfig(c: ReturnType<typeof commonConfig>) {
   const { suites, runs, sequences, seed, profile } = c;
-  return { suites, runs, sequences, seed, profile, target: c.target.name };
+  return {
+    suites,
+    runs,
+    sequences,
+    seed,
+    profile,
+    target: c.target.name,
+    ...c.stop,
+    ...(c.stop.maxDivergences === undefined ? {} : { chunkSize: LIMITED_CHUNK }),
+  };
 }
 
 /** Put back an aio-max-nr that a killed run left changed (host target; needs root to write). */
@@ -152,15 +178,30 @@ function recoverSysctl(): void {
   }
 }
 
+/** A finished run: its summary, and whether Ctrl-C ended it. */
+interface Ran {
+  readonly summary: RunSummary;
+  readonly interrupted: boolean;
+}
+
+/** The progress line, on stderr when it is a terminal (it is rewritten in place). */
+function progressDisplay(): ProgressDisplay | null {
+  if (process.stderr.isTTY !== true) return null;
+  return new ProgressDisplay({
+    write: (text) => process.stderr.write(text),
+    columns: () => process.stderr.columns,
+  });
+}
+
+/** Run the suites: Ctrl-C stops them (the summary counts what ran), a second Ctrl-C exits at once. */
 async function execute(
-  config: Omit<RunConfig, 'launch' | 'faultInjection' | 'onProgress'>,
+  config: Omit<RunConfig, 'launch' | 'faultInjection' | 'onProgress' | 'signal'>,
   targetLaunch: () => ReturnType<typeof launchOf>,
-  reporter: ReporterName,
-  out: OutputFile | undefined,
+  listsCases: boolean,
   maxNr?: bigint,
-) {
-  const tty = reporter === 'human' && process.stderr.isTTY === true;
-  let summary: RunSummary;
+): Promise<Ran> {
+  const progress = progressDisplay();
+  const interrupts = catchInterrupts(() => progress?.clear());
   try {
     if (config.target === 'host') recoverSysctl();
     const full: RunConfig = {
@@ -168,35 +209,38 @@ async function execute(
       launch: targetLaunch(),
       faultInjection: existsSync('/proc/self/fail-nth'),
       // The JSON summary lists no case one by one; the others do (TAP, JUnit, human's inconclusive ones).
-      keepResults: reporter !== 'json',
-      ...(tty
-        ? {
-            onProgress: (suite: Suite, done: number, total: number) =>
-              process.stderr.write(`\r${progressLine(suite, done, total)}\x1b[K`),
-          }
-        : {}),
+      keepResults: listsCases,
+      signal: interrupts.signal,
+      ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
     };
-    summary =
+    const summary =
       maxNr === undefined
         ? await runConformance(full)
-        : await withAioMaxNr(maxNr, true, () => runConformance(full));
+        : await withAioMaxNr(maxNr, true, () => runConformance(full), true);
+    return { summary, interrupted: interrupts.signal.aborted };
   } catch (e) {
     if (e instanceof RealUnavailable || e instanceof SysctlRefused)
       throw new EnvironmentError(e.message);
     if (e instanceof PathUnreachable || e instanceof CaseRefused) throw new UsageError(e.message);
     throw e;
   } finally {
-    if (tty) process.stderr.write('\r\x1b[K');
+    progress?.clear();
+    interrupts.release();
   }
-  const text = reportChunks(reporter, summary, {
-    color: process.stdout.isTTY === true && out === undefined,
-  });
-  const code = summary.diverged > 0 ? 1 : 0;
-  if (out !== undefined) {
-    writeWhole(out, text);
-    return { out: '', code };
-  }
-  return { out: text, code };
+}
+
+/** Say on stderr that the report is partial (it goes to the CI log whatever the reporters). */
+function noteStopped(command: string, s: RunSummary): void {
+  if (s.stopped === undefined) return;
+  process.stderr.write(
+    `aiospec ${command}: stopped early: ${s.stopped}; the report counts the ${s.cases} cases that ran\n`,
+  );
+}
+
+/** The exit status of a run: Ctrl-C wins, then divergences. */
+function exitCode(ran: Ran): number {
+  if (ran.interrupted) return INTERRUPTED;
+  return ran.summary.diverged > 0 ? 1 : 0;
 }
 
 /** --path, before the run: its form, its suite and seed, and an index the run generates. */
@@ -258,28 +302,31 @@ export async function runCommand(
     ...(only ? { only } : {}),
     ...(path !== undefined ? { path } : {}),
   };
-  const outPath = s('out');
+  const plans = planReports(stringsFlag(parsed, 'reporter'), s('out'));
   // Checked (created) before the run: a report that cannot be written is known before the work is done.
-  const out = outPath === undefined ? undefined : OutputFile.open('--out', outPath);
+  const reports = Reports.open(plans);
   try {
-    return await execute(
+    const ran = await execute(
       { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
       () => launchOf(c.target),
-      c.reporter,
-      out,
+      reports.listsCases,
       maxNr,
     );
+    noteStopped('run', ran.summary);
+    return { out: reports.write(ran.summary), code: exitCode(ran) };
   } finally {
-    out?.discard(); // a no-op once the report is in place
+    reports.discard(); // a no-op once the reports are in place
   }
 }
 
 export async function recordCommand(argv: readonly string[]): Promise<CommandResult> {
-  const parsed = parseFlags(argv, { ...COMMON, out: { type: 'string' } });
+  const parsed = parseFlags(argv, COMMON);
   const c = commonConfig(parsed, 'target');
   const file = stringFlag(parsed, 'out');
   if (file === undefined)
     throw new UsageError('--out: missing (record needs the file to write the trace to)');
+  // --out is the trace: every report goes to stdout or its own file.
+  const plans = planReports(stringsFlag(parsed, 'reporter'), undefined);
   const launch = launchOf(c.target); // fail before the file is created when the target cannot start
   // The trace goes to a temporary file as the run goes, renamed to FILE only when the run ended well.
   const out = OutputFile.open('--out', file);
@@ -290,18 +337,24 @@ export async function recordCommand(argv: readonly string[]): Promise<CommandRes
     suites: c.suites,
     tool: `aiospec ${toolVersion()}`,
   });
+  let reports: Reports | undefined;
   try {
+    reports = Reports.open(plans);
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.
-    const result = await execute(
+    const ran = await execute(
       { ...suiteConfig(c), recorder: writer, shrinkMs: 0 },
       () => launch,
-      c.reporter,
-      undefined,
+      reports.listsCases,
     );
-    writer.end();
-    out.commit();
-    return result;
+    // An interrupted recording leaves no trace (as a killed one); one stopped by a flag keeps what ran.
+    if (!ran.interrupted) {
+      writer.end();
+      out.commit();
+    }
+    noteStopped('record', ran.summary);
+    return { out: reports.write(ran.summary), code: exitCode(ran) };
   } finally {
-    out.discard(); // the run failed or was refused: no trace under FILE
+    reports?.discard();
+    out.discard(); // the run failed, was refused or interrupted: no trace under FILE
   }
 }

@@ -99,6 +99,24 @@ const VERDICT_TEXT: Record<RequestVerdict, string> = {
   other: 'fails for a reason no sysctl changes',
 };
 
+/** Whether a request that does not fit now ever can, and what it takes (the doctor's exit status is 1 for all of them). */
+function everText(q: NonNullable<DoctorReport['request']>): string | null {
+  switch (q.verdict) {
+    case 'ok':
+      return null;
+    case 'transient':
+      return `can it ever fit? yes: once others release ${q.mustRelease} events${q.neededAioMaxNr === null ? '' : `, or with ${SYSCTL} >= ${q.neededAioMaxNr}`}`;
+    case 'alone-exceeds':
+      return q.neededAloneAioMaxNr === null
+        ? `can it ever fit? no: no ${SYSCTL} is large enough`
+        : `can it ever fit? only with ${SYSCTL} >= ${q.neededAloneAioMaxNr} (and nothing else held)`;
+    case 'internal-limit':
+      return 'can it ever fit? no: no sysctl changes an invalid nr_events';
+    case 'other':
+      return 'can it ever fit? not by a sysctl: see the rule above';
+  }
+}
+
 function request(r: DoctorReport): string[] {
   const q = r.request;
   if (!q) return [];
@@ -110,6 +128,7 @@ function request(r: DoctorReport): string[] {
     ...(q.neededAioMaxNr !== null && q.verdict !== 'ok'
       ? [`  fits with ${SYSCTL} >= ${q.neededAioMaxNr} (with what is held now)`]
       : []),
+    ...(everText(q) === null ? [] : [`  ${everText(q)}`]),
   ];
 }
 

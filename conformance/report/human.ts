@@ -114,8 +114,3 @@ export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
   out.push('', `${p.bold(verdict)}  ${countLine(s, p)} · ${seconds(s.wallMs, 1)}s`);
   return `${out.join('\n')}\n`;
 }
-
-/** The TTY progress display; never coloured, as it is rewritten in place. */
-export function progressLine(suite: string, done: number, total: number): string {
-  return `[${suite}] ${done}/${total} cases`;
-}

@@ -5,8 +5,6 @@ import { renderJson } from './json.js';
 import { junitChunks, renderJunit } from './junit.js';
 import { renderTap, tapChunks } from './tap.js';
 
-export { progressLine } from './human.js';
-
 export const REPORTERS = {
   human: (s: RunSummary) => renderHuman(s, { color: false }),
   tap: renderTap,

@@ -12,7 +12,7 @@ import {
   parseCase,
 } from '../../conformance/cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../../conformance/engine/summary.js';
-import { progressLine, renderHuman } from '../../conformance/report/human.js';
+import { renderHuman } from '../../conformance/report/human.js';
 import { renderJson } from '../../conformance/report/json.js';
 import { renderJunit } from '../../conformance/report/junit.js';
 import { renderTap } from '../../conformance/report/tap.js';
@@ -608,9 +608,5 @@ describe('human reporter', () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.length).toBeLessThan(25);
     expect(text).toContain(`(and ${25 - shown.length} more inconclusive cases`);
-  });
-
-  it('progress lines are plain', () => {
-    expect(progressLine('props', 4096, 10000)).toBe('[props] 4096/10000 cases');
   });
 });

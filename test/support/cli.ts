@@ -7,7 +7,7 @@
  * command has exited and none of those is left: that, not the host-wide
  * aio-nr, says it gave back what it took.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
@@ -42,6 +42,10 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Also look at the maps of the run's processes while it runs, and record the rings seen. */
   readonly watchRings?: boolean;
+  /** In a process group of its own, as a shell's job: a signal to -pid reaches it and its workers, as Ctrl-C does. */
+  readonly ownGroup?: boolean;
+  /** Called once it is started (to signal it mid-run). */
+  readonly onStart?: (p: ChildProcess, mark: string) => void;
 }
 
 /** Run `aiospec ...args` to its end; the test's hooks kill it if the test ends first. */
@@ -56,8 +60,10 @@ export function runAiospec(
     spawn(process.execPath, [BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env, [name]: value },
+      detached: opts.ownGroup === true,
     }),
   );
+  opts.onStart?.(p, mark);
   let out = '';
   let err = '';
   p.stdout!.setEncoding('utf8').on('data', (d: string) => {
