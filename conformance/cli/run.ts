@@ -1,7 +1,7 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
 
-import { existsSync } from 'node:fs';
-import { PROFILE_NAMES } from '../../model/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { PROFILE_NAMES, type SeccompProfile } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
 import { type Case, parseCase } from '../cases.js';
@@ -17,6 +17,7 @@ import type { CommandResult } from './command-result.js';
 import { parseProfile } from './env-flags.js';
 import { parseIntIn, parseU64 } from './numbers.js';
 import { OutputFile, writeWhole } from './output.js';
+import { TARGET_FLAGS, TARGET_FLAGS_HELP, targetFlags } from './run-target-flags.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
@@ -29,7 +30,8 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
                      in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
-  --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
+  --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json
+${TARGET_FLAGS_HELP}`;
 
 export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [--runs N] [--seed=N]
                   [--profile NAME] [--target NAME] [--reporter human|tap|junit|json] [--out FILE]
@@ -78,6 +80,7 @@ const COMMON: Options = {
   target: { type: 'string' },
   reporter: { type: 'string' },
   out: { type: 'string' },
+  ...TARGET_FLAGS,
 };
 
 function parseSuites(text: string | undefined): Suite[] {
@@ -121,7 +124,9 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     profileDefault === 'target' ? target.expects : 'linux',
   );
   const reporter = parseReporter(s('reporter'));
+  const flags = targetFlags(parsed, target);
   return {
+    flags,
     suites,
     runs,
     sequences,
@@ -136,7 +141,16 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
 /** The part of a run's configuration that `run` and `record` take from the same flags. */
 function suiteConfig(c: ReturnType<typeof commonConfig>) {
   const { suites, runs, sequences, seed, profile } = c;
-  return { suites, runs, sequences, seed, profile, target: c.target.name };
+  const seccompProfile = c.flags.seccompProfile;
+  return {
+    suites,
+    runs,
+    sequences,
+    seed,
+    profile,
+    target: c.target.name,
+    ...(seccompProfile ? { seccompProfile } : {}),
+  };
 }
 
 /** Put back an aio-max-nr that a killed run left changed (host target; needs root to write). */
@@ -264,7 +278,7 @@ export async function runCommand(
   try {
     return await execute(
       { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
-      () => launchOf(c.target),
+      () => launchOf(c.target, c.flags.options),
       c.reporter,
       out,
       maxNr,
@@ -274,13 +288,20 @@ export async function runCommand(
   }
 }
 
+/** The profile as the trace keeps it: its file name and JSON (already read and checked). */
+function profileForTrace(p: SeccompProfile | undefined) {
+  return p
+    ? { seccompProfile: { source: p.source, json: JSON.parse(readFileSync(p.source, 'utf8')) } }
+    : {};
+}
+
 export async function recordCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseFlags(argv, { ...COMMON, out: { type: 'string' } });
   const c = commonConfig(parsed, 'target');
   const file = stringFlag(parsed, 'out');
   if (file === undefined)
     throw new UsageError('--out: missing (record needs the file to write the trace to)');
-  const launch = launchOf(c.target); // fail before the file is created when the target cannot start
+  const launch = launchOf(c.target, c.flags.options); // fail before the file is created when the target cannot start
   // The trace goes to a temporary file as the run goes, renamed to FILE only when the run ended well.
   const out = OutputFile.open('--out', file);
   const writer = new TraceWriter(out, {
@@ -289,6 +310,7 @@ export async function recordCommand(argv: readonly string[]): Promise<CommandRes
     seed: c.seed,
     suites: c.suites,
     tool: `aiospec ${toolVersion()}`,
+    ...profileForTrace(c.flags.seccompProfile),
   });
   try {
     // Shrinking replays cases of its own; a recording keeps to the suites' cases.

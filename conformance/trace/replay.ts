@@ -6,7 +6,12 @@
  * Each case is then settled by the same confirmation policy as a live run,
  * fed with the re-runs the trace recorded; nothing is shrunk or re-run.
  */
-import type { ErrnoName, ProfileName } from '../../model/index.js';
+import {
+  type ErrnoName,
+  type ProfileName,
+  parseSeccompProfile,
+  type SeccompProfile,
+} from '../../model/index.js';
 import type { Case, Step } from '../cases.js';
 import { caseToString } from '../cases.js';
 import { type Attempt, decide, trustworthy } from '../engine/confirm.js';
@@ -32,6 +37,19 @@ export interface ReplayOptions {
   readonly rules?: ModelRules;
 }
 
+/** The seccomp profile a trace was recorded under, read as --seccomp-profile reads a file. */
+function recordedProfile(header: TraceHeader): SeccompProfile | undefined {
+  const p = header.seccompProfile;
+  if (p === undefined) return undefined;
+  if (typeof p !== 'object' || p === null || typeof p.source !== 'string')
+    throw new TraceError('line 1: seccompProfile: must be {source, json}');
+  try {
+    return parseSeccompProfile(JSON.stringify(p.json), p.source);
+  } catch (e) {
+    throw new TraceError(`line 1: seccompProfile: ${(e as Error).message}`);
+  }
+}
+
 function seccompOf(worker: string): ErrnoName | undefined {
   const m = /^seccomp:([A-Z0-9]+)$/.exec(worker);
   return m ? (m[1] as ErrnoName) : undefined;
@@ -54,6 +72,7 @@ export async function replayTrace(
   const { header, lines } = parseTrace(text);
   requireCases(lines);
   const profile = opts.profile ?? (header.profile as ProfileName);
+  const seccompProfile = recordedProfile(header);
   const judges = new Map<string, Judge>();
   /** Per worker, the setups of the current batch that left contexts (a case's reproducer prefix). */
   const prefixes = new Map<string, Step[]>();
@@ -79,6 +98,7 @@ export async function replayTrace(
                 line.host,
                 profile,
                 errno ? { action: 'errno', errno } : { action: 'allow' },
+                seccompProfile,
               ),
               opts.rules,
             ),
@@ -140,6 +160,7 @@ export async function replayTrace(
     profile,
     seed: header.seed,
     faultInjection: false,
+    ...(seccompProfile ? { seccompProfile: seccompProfile.source } : {}),
   };
   const divergences = firstOfEachKind(all).map((v) => {
     const shown = v.shown ?? v.reproducer ?? v.case;
