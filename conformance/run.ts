@@ -3,7 +3,12 @@
  * model, divergences shrunk, everything summed up in a RunSummary.
  */
 import fc from 'fast-check';
-import { DEFAULT_ENV, type PageSize, type ProfileName } from '../model/index.js';
+import {
+  DEFAULT_ENV,
+  type PageSize,
+  type ProfileName,
+  type SeccompProfile,
+} from '../model/index.js';
 import type { Launch } from '../real/worker-process.js';
 import { type Case, caseProblem } from './cases.js';
 import { Engine, reasonOf } from './engine/execute.js';
@@ -35,6 +40,8 @@ export interface RunConfig {
   readonly profile: ProfileName;
   readonly target: string;
   readonly launch?: Launch;
+  /** The seccomp profile every worker runs under (installed by the worker, or by the OCI runtime). */
+  readonly seccompProfile?: SeccompProfile;
   /** Replace model rules (tests prove a wrong model is caught). */
   readonly rules?: ModelRules;
   /** Run only this case (a replay). */
@@ -96,6 +103,7 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
     ...(cfg.launch ? { launch: cfg.launch } : {}),
     ...(cfg.rules ? { rules: cfg.rules } : {}),
     ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
+    ...(cfg.seccompProfile ? { seccompProfile: cfg.seccompProfile } : {}),
   });
   await engine.start();
   const ctx = runContext(cfg, engine);
@@ -134,6 +142,7 @@ function runContext(cfg: RunConfig, engine: Engine): RunContext {
     profile: cfg.profile,
     seed: cfg.seed,
     faultInjection: cfg.faultInjection ?? false,
+    ...(cfg.seccompProfile ? { seccompProfile: cfg.seccompProfile.source } : {}),
   };
   const tally = new Tally(meta, h, { keepResults: cfg.keepResults ?? true });
   const stop = new AbortController();

@@ -22,6 +22,8 @@ export interface SummaryMeta {
   readonly profile: ProfileName;
   readonly seed: number;
   readonly faultInjection: boolean;
+  /** The seccomp profile the calls ran under (its file, as --seccomp-profile named it), if any. */
+  readonly seccompProfile?: string;
 }
 
 /** Shell-quoted: `aiospec run --case '<json>'` (a ' inside becomes '\''). */
@@ -31,7 +33,14 @@ export function replayCase(c: Case, meta: SummaryMeta): string {
 
 /** The --target/--profile flags a replay needs to meet the same conditions. */
 export function runFlags(meta: SummaryMeta): string {
-  return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}`;
+  const profileFile =
+    meta.seccompProfile === undefined ? '' : ` --seccomp-profile ${shellWord(meta.seccompProfile)}`;
+  return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}${profileFile}`;
+}
+
+/** A word the shell reads back as it is. */
+function shellWord(s: string): string {
+  return /^[\w./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 /** How many divergent verdicts are of v's kind. */
@@ -152,6 +161,7 @@ export class Tally {
       this.hits,
       this.host,
       this.meta.faultInjection,
+      this.meta.seccompProfile !== undefined,
     );
     const suites: Partial<Record<Suite, Counts>> = {};
     for (const suite of SUITES) {

@@ -2,6 +2,7 @@
  * aiospec's reference model of Linux io_setup(2) and io_destroy(2).
  * Pure TypeScript with no imports outside this folder: it runs in Node and in a browser.
  */
+export * from './abi/capabilities.js';
 export * from './abi/ctx-kinds.js';
 export * from './abi/errno.js';
 export * from './abi/limits.js';

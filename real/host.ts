@@ -49,6 +49,11 @@ export function seccompMode(pid: number | 'self' = 'self'): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The effective capability mask from /proc/self/status (hex), or null if not shown. */
+export function capEff(pid: number | 'self' = 'self'): string | null {
+  return /^CapEff:\s+([0-9a-f]+)/m.exec(readText(`/proc/${pid}/status`) ?? '')?.[1] ?? null;
+}
+
 /**
  * gVisor's sentry reports a fixed uname (release 4.4.0, version
  * "#1 SMP Sun Jan 10 15:06:54 PST 2016") and its own /proc/version.
@@ -61,6 +66,7 @@ export function underGvisor(): boolean {
 export function detectHost(pageSize: number, pid: number): HostInfo {
   const max = readAioSysctl('aio-max-nr');
   const nr = readAioSysctl('aio-nr');
+  const caps = capEff();
   return {
     pid,
     release: release(),
@@ -72,5 +78,6 @@ export function detectHost(pageSize: number, pid: number): HostInfo {
     aioNr: nr === null ? null : jsonInteger(nr),
     seccompMode: seccompMode(),
     gvisor: underGvisor(),
+    ...(caps === null ? {} : { capEff: caps }),
   };
 }

@@ -234,6 +234,8 @@ export interface HostInfo {
   readonly aioNr: U64 | null;
   readonly seccompMode: number | null;
   readonly gvisor: boolean;
+  /** CapEff from /proc/self/status (hex), for a seccomp profile's includes.caps; absent where not shown. */
+  readonly capEff?: string;
 }
 
 export type Reply =

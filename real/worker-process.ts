@@ -71,6 +71,9 @@ export function workerEntry(): string {
   return found;
 }
 
+/** io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once. */
+export const WORKER_THREADPOOL_SIZE = 256;
+
 export function hostLaunch(): Launch {
   // AIOSPEC_WORKER_PROF=DIR: each worker writes a V8 CPU profile there (a diagnostic).
   const prof = process.env.AIOSPEC_WORKER_PROF
@@ -320,13 +323,13 @@ export class WorkerProcess extends WorkerHandle {
     installExitHook();
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
-      // io_destroy waits ~30 ms for RCU grace periods on a thread-pool thread; let many wait at once.
-      UV_THREADPOOL_SIZE: '256',
+      UV_THREADPOOL_SIZE: String(WORKER_THREADPOOL_SIZE),
       AIOSPEC_PARENT_PID: String(process.pid),
       ...launch.env,
     };
     // Never sandboxed itself, whatever the runner's environment says: sandboxes are its children.
     delete env.AIOSPEC_SECCOMP_ERRNO;
+    if (!launch.env?.AIOSPEC_SECCOMP_BPF) delete env.AIOSPEC_SECCOMP_BPF;
     const child = spawn(launch.command, [...launch.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     if (child.pid === undefined) {
       // Not started (EMFILE, EAGAIN, ENOENT...): Node says so in an 'error' event, and there are no pipes.

@@ -1,7 +1,7 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
 
-import { existsSync } from 'node:fs';
-import { PROFILE_NAMES } from '../../model/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { PROFILE_NAMES, type SeccompProfile } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
 import { type Case, parseCase } from '../cases.js';
@@ -19,6 +19,7 @@ import { parseIntIn, parseU64 } from './numbers.js';
 import { OutputFile } from './output.js';
 import { ProgressDisplay } from './progress.js';
 import { planReports, Reports } from './reporters.js';
+import { TARGET_FLAGS, TARGET_FLAGS_HELP, targetFlags } from './run-target-flags.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { STOP_OPTIONS, stopConfig } from './stop-flags.js';
 import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
@@ -38,6 +39,7 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --bail             stop at the first divergence (--max-divergences 1)
   --max-divergences N  stop once N cases have diverged
   --time-limit S     stop after S seconds (decimals allowed)
+${TARGET_FLAGS_HELP}
 
 A run that stops early (these flags, or Ctrl-C) reports the cases that ran;
 a second Ctrl-C ends it at once.`;
@@ -95,6 +97,7 @@ const COMMON: Options = {
   reporter: { type: 'string', multiple: true },
   out: { type: 'string' },
   ...STOP_OPTIONS,
+  ...TARGET_FLAGS,
 };
 
 function parseSuites(text: string | undefined): Suite[] {
@@ -128,7 +131,9 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     s('profile'),
     profileDefault === 'target' ? target.expects : 'linux',
   );
+  const flags = targetFlags(parsed, target);
   return {
+    flags,
     suites,
     runs,
     sequences,
@@ -153,6 +158,7 @@ const LIMITED_CHUNK = 256;
 /** The part of a run's configuration that `run` and `record` take from the same flags. */
 function suiteConfig(c: ReturnType<typeof commonConfig>) {
   const { suites, runs, sequences, seed, profile } = c;
+  const seccompProfile = c.flags.seccompProfile;
   return {
     suites,
     runs,
@@ -162,6 +168,7 @@ function suiteConfig(c: ReturnType<typeof commonConfig>) {
     target: c.target.name,
     ...c.stop,
     ...(c.stop.maxDivergences === undefined ? {} : { chunkSize: LIMITED_CHUNK }),
+    ...(seccompProfile ? { seccompProfile } : {}),
   };
 }
 
@@ -308,7 +315,7 @@ export async function runCommand(
   try {
     const ran = await execute(
       { ...config, ...(internal.rules ? { rules: internal.rules } : {}) },
-      () => launchOf(c.target),
+      () => launchOf(c.target, c.flags.options),
       reports.listsCases,
       maxNr,
     );
@@ -319,6 +326,13 @@ export async function runCommand(
   }
 }
 
+/** The profile as the trace keeps it: its file name and JSON (already read and checked). */
+function profileForTrace(p: SeccompProfile | undefined) {
+  return p
+    ? { seccompProfile: { source: p.source, json: JSON.parse(readFileSync(p.source, 'utf8')) } }
+    : {};
+}
+
 export async function recordCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseFlags(argv, COMMON);
   const c = commonConfig(parsed, 'target');
@@ -327,7 +341,7 @@ export async function recordCommand(argv: readonly string[]): Promise<CommandRes
     throw new UsageError('--out: missing (record needs the file to write the trace to)');
   // --out is the trace: every report goes to stdout or its own file.
   const plans = planReports(stringsFlag(parsed, 'reporter'), undefined);
-  const launch = launchOf(c.target); // fail before the file is created when the target cannot start
+  const launch = launchOf(c.target, c.flags.options); // fail before the file is created when the target cannot start
   // The trace goes to a temporary file as the run goes, renamed to FILE only when the run ended well.
   const out = OutputFile.open('--out', file);
   const writer = new TraceWriter(out, {
@@ -336,6 +350,7 @@ export async function recordCommand(argv: readonly string[]): Promise<CommandRes
     seed: c.seed,
     suites: c.suites,
     tool: `aiospec ${toolVersion()}`,
+    ...profileForTrace(c.flags.seccompProfile),
   });
   let reports: Reports | undefined;
   try {

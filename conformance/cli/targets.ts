@@ -4,18 +4,31 @@
  * Each target says how to start a worker there and which model profile it is
  * expected to conform to.
  */
-import type { ProfileName } from '../../model/index.js';
+import type { ProfileName, SeccompFilter } from '../../model/index.js';
 import { RealUnavailable } from '../../real/arch.js';
+import { ociSeccomp } from '../../real/oci/seccomp-spec.js';
+import { SECCOMP_BPF_ENV, seccompProgramHex } from '../../real/seccomp-launch.js';
 import { gvisorLaunch } from '../../real/targets/gvisor.js';
+import { type OciRuntime, ociLaunch } from '../../real/targets/oci.js';
 import { umlLaunch } from '../../real/targets/uml.js';
 import { hostLaunch, type Launch } from '../../real/worker-process.js';
 import { openFileLimit } from './fd-limit.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
+/** How the run wants its workers: under a seccomp profile, in a user namespace, with which OCI runtime. */
+export interface TargetOptions {
+  /** The profile resolved for this machine (and, for oci, the container's capabilities). */
+  readonly seccompFilter?: SeccompFilter;
+  readonly rootless?: boolean;
+  readonly runtime?: OciRuntime;
+}
+
 export interface Target {
   readonly name: string;
   /** How to start a worker there (throws RealUnavailable with the reason when it cannot). */
-  readonly launch: () => Launch;
+  readonly launch: (o: TargetOptions) => Launch;
+  /** Whether --seccomp-profile can be honoured there. */
+  readonly seccompProfile?: boolean;
   /** The profile a correct target of this kind conforms to. */
   readonly expects: ProfileName;
   readonly describe: string;
@@ -24,7 +37,17 @@ export interface Target {
 }
 
 const TARGETS: readonly Target[] = [
-  { name: 'host', launch: hostLaunch, expects: 'linux', describe: "this machine's kernel" },
+  {
+    name: 'host',
+    // The worker installs the profile, compiled to BPF by aiospec.
+    launch: (o) =>
+      o.seccompFilter
+        ? { ...hostLaunch(), env: { [SECCOMP_BPF_ENV]: seccompProgramHex(o.seccompFilter) } }
+        : hostLaunch(),
+    expects: 'linux',
+    describe: "this machine's kernel",
+    seccompProfile: true,
+  },
   {
     name: 'gvisor',
     launch: gvisorLaunch,
@@ -38,6 +61,20 @@ const TARGETS: readonly Target[] = [
     launch: () => umlLaunch(),
     expects: 'linux',
     describe: 'Linux 6.1 under user-mode Linux (apt-get install user-mode-linux)',
+  },
+  {
+    name: 'oci',
+    // The runtime compiles the profile (linux.seccomp) with libseccomp: that is what is tested.
+    launch: (o) =>
+      ociLaunch({
+        ...(o.seccompFilter ? { seccomp: ociSeccomp(o.seccompFilter) } : {}),
+        ...(o.rootless ? { rootless: true } : {}),
+        ...(o.runtime ? { runtime: o.runtime } : {}),
+      }),
+    seccompProfile: true,
+    expects: 'linux',
+    describe:
+      'an OCI container started by runc (apt-get install runc), with --seccomp-profile if given',
   },
 ];
 
@@ -59,9 +96,9 @@ export function resolveTarget(name: string | undefined): Target {
 }
 
 /** The target's launch, or the reason it cannot start here as a RealUnavailable. */
-export function launchOf(target: Target): Launch {
+export function launchOf(target: Target, o: TargetOptions = {}): Launch {
   try {
-    return target.launch();
+    return target.launch(o);
   } catch (e) {
     if (e instanceof RealUnavailable) throw e;
     throw new RealUnavailable(`${target.name}: ${(e as Error).message}`);

@@ -55,8 +55,9 @@ export function ruleCoverage(
   hits: ReadonlyMap<string, number>,
   host: HostInfo,
   faultInjection: boolean,
+  seccompProfile = false,
 ): RuleCoverage[] {
-  const features = targetFeatures(host, faultInjection);
+  const features = targetFeatures(host, faultInjection, seccompProfile);
   const rules: Record<string, Parameters<typeof unreachableHere>[0]> = {
     ...SETUP_RULES,
     ...DESTROY_RULES,

@@ -26,6 +26,7 @@ import {
   errnoNumber,
   type ProfileName,
   type SeccompAction,
+  type SeccompProfile,
 } from '../../model/index.js';
 import {
   type HostInfo,
@@ -59,6 +60,8 @@ export interface EngineOptions {
   readonly rules?: ModelRules;
   /** Milliseconds a batch may take before its worker is killed (default: 60 s + 50 ms a case). */
   readonly batchTimeoutMs?: number;
+  /** The seccomp profile every worker runs under: the model resolves it with what each worker detected. */
+  readonly seccompProfile?: SeccompProfile;
 }
 
 export interface RunOptions {
@@ -150,7 +153,10 @@ export class Engine {
     return {
       key,
       worker,
-      judge: new Judge(hostEnvironment(worker.host, this.options.profile, sec), this.options.rules),
+      judge: new Judge(
+        hostEnvironment(worker.host, this.options.profile, sec, this.options.seccompProfile),
+        this.options.rules,
+      ),
       seccomp,
       fill: null,
       broken: null,

@@ -1,18 +1,43 @@
 /** The model environment that matches a real kernel, from what the worker detected there. */
 import {
+  capabilityNames,
   DEFAULT_ENV,
   type Environment,
   PAGE_SIZES,
   type PageSize,
   type ProfileName,
+  resolveSeccompProfile,
   type SeccompAction,
+  type SeccompFilter,
+  type SeccompProfile,
 } from '../../model/index.js';
 import type { HostInfo } from '../../real/protocol.js';
+
+/** libseccomp's name for a `uname -m`. */
+const SCMP_ARCH_OF: Readonly<Record<string, string>> = {
+  x86_64: 'SCMP_ARCH_X86_64',
+  aarch64: 'SCMP_ARCH_AARCH64',
+};
+
+/**
+ * The profile as the kernel runs it for this worker: its architecture, its kernel and its
+ * effective capabilities (includes/excludes.caps), all as the worker detected them.
+ */
+export function workerFilter(host: HostInfo, p: SeccompProfile): SeccompFilter {
+  const arch = SCMP_ARCH_OF[host.machine];
+  if (arch === undefined) throw new Error(`no syscall table for machine ${host.machine}`);
+  return resolveSeccompProfile(p, {
+    arch,
+    kernel: host.release,
+    caps: new Set(host.capEff === undefined ? [] : capabilityNames(host.capEff)),
+  });
+}
 
 export function hostEnvironment(
   host: HostInfo,
   profile: ProfileName,
   seccomp: SeccompAction = { action: 'allow' },
+  seccompProfile?: SeccompProfile,
 ): Environment {
   const pageSize = PAGE_SIZES.find((s) => s === host.pageSize);
   if (pageSize === undefined)
@@ -28,5 +53,6 @@ export function hostEnvironment(
     possibleCpus: host.possibleCpus,
     pageSize: pageSize as PageSize,
     seccomp,
+    ...(seccompProfile ? { seccompFilters: [workerFilter(host, seccompProfile)] } : {}),
   };
 }

@@ -56,6 +56,8 @@ export interface TraceHeader {
   readonly profile: string;
   readonly seed: number;
   readonly suites: readonly Suite[];
+  /** The seccomp profile the workers ran under (--seccomp-profile): its file name and its JSON as read. */
+  readonly seccompProfile?: { readonly source: string; readonly json: unknown };
 }
 
 export type TraceLine =

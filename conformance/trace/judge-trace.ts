@@ -7,7 +7,12 @@
  * fed with the re-runs the trace recorded; nothing is shrunk or re-run.
  * Node-free: the playground runs it in a browser.
  */
-import type { ErrnoName, ProfileName } from '../../model/index.js';
+import {
+  type ErrnoName,
+  type ProfileName,
+  parseSeccompProfile,
+  type SeccompProfile,
+} from '../../model/index.js';
 import type { HostInfo } from '../../real/protocol.js';
 import type { Case, Step } from '../cases.js';
 import { caseToString } from '../cases.js';
@@ -23,6 +28,19 @@ export interface ReplayOptions {
   /** Judge with this profile instead of the one the trace was recorded against. */
   readonly profile?: ProfileName;
   readonly rules?: ModelRules;
+}
+
+/** The seccomp profile a trace was recorded under, read as --seccomp-profile reads a file. */
+function recordedProfile(header: TraceHeader): SeccompProfile | undefined {
+  const p = header.seccompProfile;
+  if (p === undefined) return undefined;
+  if (typeof p !== 'object' || p === null || typeof p.source !== 'string')
+    throw new TraceError('line 1: seccompProfile: must be {source, json}');
+  try {
+    return parseSeccompProfile(JSON.stringify(p.json), p.source);
+  } catch (e) {
+    throw new TraceError(`line 1: seccompProfile: ${(e as Error).message}`);
+  }
 }
 
 function seccompOf(worker: string): ErrnoName | undefined {
@@ -45,6 +63,8 @@ export interface JudgedTrace {
   /** What the main worker detected: the environment the summary reports. */
   readonly mainHost: HostInfo;
   readonly verdicts: CaseVerdict[];
+  /** The seccomp profile the trace was recorded under, if any. */
+  readonly seccompProfile: SeccompProfile | undefined;
 }
 
 /** Every case of a trace, settled: the verdicts `aiospec replay` counts, in the trace's order. */
@@ -52,6 +72,7 @@ export function judgeTrace(text: string, opts: ReplayOptions = {}): JudgedTrace 
   const { header, lines } = parseTrace(text);
   requireCases(lines);
   const profile = opts.profile ?? (header.profile as ProfileName);
+  const seccompProfile = recordedProfile(header);
   const judges = new Map<string, Judge>();
   /** Per worker, the setups of the current batch that left contexts (a case's reproducer prefix). */
   const prefixes = new Map<string, Step[]>();
@@ -77,6 +98,7 @@ export function judgeTrace(text: string, opts: ReplayOptions = {}): JudgedTrace 
                 line.host,
                 profile,
                 errno ? { action: 'errno', errno } : { action: 'allow' },
+                seccompProfile,
               ),
               opts.rules,
             ),
@@ -131,7 +153,13 @@ export function judgeTrace(text: string, opts: ReplayOptions = {}): JudgedTrace 
     }
   });
   if (!mainHost) throw new TraceError('line 2: the trace has no main worker');
-  return { header, profile, mainHost, verdicts: [...recorded.values()].map(settle) };
+  return {
+    header,
+    profile,
+    mainHost,
+    verdicts: [...recorded.values()].map(settle),
+    seccompProfile,
+  };
 }
 
 /** A run that gave no evidence names the trace line it was recorded on. */

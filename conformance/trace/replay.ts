@@ -21,12 +21,13 @@ export async function replayTrace(
   opts: ReplayOptions = {},
 ): Promise<{ header: TraceHeader; summary: RunSummary }> {
   const started = Date.now();
-  const { header, profile, mainHost, verdicts: all } = judgeTrace(text, opts);
+  const { header, profile, mainHost, verdicts: all, seccompProfile } = judgeTrace(text, opts);
   const meta: SummaryMeta = {
     target: header.target.kind,
     profile,
     seed: header.seed,
     faultInjection: false,
+    ...(seccompProfile ? { seccompProfile: seccompProfile.source } : {}),
   };
   const divergences = firstOfEachKind(all).map((v) => {
     const shown = v.shown ?? v.reproducer ?? v.case;

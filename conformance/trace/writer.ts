@@ -15,6 +15,7 @@ export interface TraceMeta {
   readonly seed: number;
   readonly suites: readonly Suite[];
   readonly tool: string;
+  readonly seccompProfile?: { readonly source: string; readonly json: unknown };
 }
 
 /** Where the lines go. It must not throw into the run: a failing sink keeps its error for later. */
@@ -61,6 +62,7 @@ export class TraceWriter implements Recorder {
         profile: this.meta.profile,
         seed: this.meta.seed,
         suites: this.meta.suites,
+        ...(this.meta.seccompProfile ? { seccompProfile: this.meta.seccompProfile } : {}),
       });
     }
     this.write({ t: 'worker', worker: key, host });

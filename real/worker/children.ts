@@ -26,6 +26,8 @@ export class Children {
       AIOSPEC_PARENT_PID: String(process.pid),
     };
     delete env.AIOSPEC_SECCOMP_ERRNO;
+    // The profile's filter, if any, is inherited: installing it again would stack it twice.
+    delete env.AIOSPEC_SECCOMP_BPF;
     if (config.seccompErrno !== undefined) env.AIOSPEC_SECCOMP_ERRNO = String(config.seccompErrno);
     let child: ChildProcess | undefined;
     let ended = false;

@@ -17,6 +17,7 @@ import {
   SECCOMP_FILTER_FLAG_TSYNC,
   SECCOMP_SET_MODE_FILTER,
 } from '../seccomp-bpf.js';
+import { SECCOMP_BPF_ENV } from '../seccomp-launch.js';
 import { Children } from './children.js';
 import { Executor } from './executor.js';
 
@@ -50,8 +51,8 @@ function dieWithParent(c: ReturnType<typeof libc>): void {
   if (expected && c.getppid() !== expected) process.exit(0);
 }
 
-function installSeccomp(c: ReturnType<typeof libc>, errno: number): void {
-  const program = encodeProgram(errnoFilter(c.arch.auditArch, c.arch.syscalls.io_setup, errno));
+/** Install a classic BPF program (struct sock_filter[] bytes) as this process's seccomp filter, on every thread. */
+function installSeccomp(c: ReturnType<typeof libc>, program: Uint8Array): void {
   const filterMem = Buffer.alloc(program.length);
   filterMem.set(program);
   // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes on LP64).
@@ -86,8 +87,16 @@ async function main(): Promise<void> {
   const pageSize = c.pageSize();
   const exec = new Executor(c, pageSize);
   const seccomp = process.env.AIOSPEC_SECCOMP_ERRNO;
-  if (seccomp) installSeccomp(c, Number(seccomp));
+  if (seccomp)
+    installSeccomp(
+      c,
+      encodeProgram(errnoFilter(c.arch.auditArch, c.arch.syscalls.io_setup, Number(seccomp))),
+    );
   await exec.warmUp();
+  // A profile's filter (--seccomp-profile on the host), after the warm-up so that Node's own
+  // start-up never runs under it; TSYNC puts it on the thread pool's threads too.
+  const profile = process.env[SECCOMP_BPF_ENV];
+  if (profile) installSeccomp(c, Buffer.from(profile, 'hex'));
   send({ type: 'ready', host: detectHost(pageSize, process.pid) });
 
   const children = new Children(sendLine);

@@ -16,6 +16,7 @@ describe.each([
   ['host-linux.trace.jsonl', 'host', 'linux', /^6\.18\./],
   ['uml-linux-6.1.trace.jsonl', 'uml', 'linux', /^6\.1\./],
   ['gvisor.trace.jsonl', 'gvisor', 'gvisor', /^4\.4\.0$/],
+  ['oci-max128.trace.jsonl', 'oci', 'linux', /^6\.18\./],
 ])('fixture %s', (file, target, profile, release) => {
   it(`was recorded on ${target} and conforms to the ${profile} profile`, async () => {
     const { header, summary } = await replayTrace(fixture(file));
@@ -25,6 +26,26 @@ describe.each([
     expect(summary.diverged).toBe(0);
     expect(summary.inconclusive).toBe(0);
     expect(summary.rulesCovered).toBeGreaterThan(5);
+  });
+});
+
+describe('the runc fixture, recorded under a profile refusing io_setup with nr_events above 128', () => {
+  it('carries its profile, and its worker ran under a filter as pid 1 of a container', async () => {
+    const text = fixture('oci-max128.trace.jsonl');
+    const { header } = await replayTrace(text);
+    expect(header.seccompProfile?.source).toBe('fixtures/seccomp/io-setup-max128.json');
+    const main = text
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : null))
+      .find((l) => l?.t === 'worker' && l.worker === 'main');
+    expect(main.host).toMatchObject({ pid: 1, seccompMode: 2 });
+  });
+
+  it('diverges when replayed without the profile (the filter, not the kernel, refused those calls)', async () => {
+    const lines = fixture('oci-max128.trace.jsonl').split('\n');
+    const { seccompProfile: _dropped, ...header } = JSON.parse(lines[0]!);
+    const { summary } = await replayTrace([JSON.stringify(header), ...lines.slice(1)].join('\n'));
+    expect(summary.diverged).toBeGreaterThan(0);
   });
 });
 
