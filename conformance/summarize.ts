@@ -5,9 +5,8 @@
  * millions of cases holds counts in memory, not cases.
  */
 import { PROFILES, type ProfileName } from '../model/index.js';
-import type { HostInfo } from '../real/protocol.js';
 import { type Case, caseToString, describeCase } from './cases.js';
-import { countRuleHits, ruleCoverage } from './engine/coverage.js';
+import { countRuleHits, featuresOf, type ReportedHost, ruleCoverage } from './engine/coverage.js';
 import { ResultStore } from './engine/result-store.js';
 import { signature } from './engine/signature.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
@@ -19,7 +18,8 @@ export interface SummaryMeta {
   readonly target: string;
   readonly profile: ProfileName;
   readonly seed: number;
-  readonly faultInjection: boolean;
+  /** The --kernel a uml run was given (a name in the kernel cache or a path), for its replay commands. */
+  readonly kernel?: string;
 }
 
 /** Shell-quoted: `aiospec run --case '<json>'` (a ' inside becomes '\''). */
@@ -27,9 +27,14 @@ export function replayCase(c: Case, meta: SummaryMeta): string {
   return `aiospec run${runFlags(meta)} --case '${caseToString(c).replaceAll("'", "'\\''")}'`;
 }
 
-/** The --target/--profile flags a replay needs to meet the same conditions. */
+/** The --target/--kernel/--profile flags a replay needs to meet the same conditions. */
 export function runFlags(meta: SummaryMeta): string {
-  return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}`;
+  return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.kernel === undefined ? '' : ` --kernel ${shellWord(meta.kernel)}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}`;
+}
+
+/** A word as sh reads it back: as it is when it holds nothing special, else single-quoted. */
+function shellWord(w: string): string {
+  return /^[\w./+@:,=-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`;
 }
 
 /** The first divergent verdict of each kind (the one worth shrinking and showing). */
@@ -108,7 +113,7 @@ export class Tally {
 
   constructor(
     private readonly meta: SummaryMeta,
-    private readonly host: HostInfo,
+    private readonly host: ReportedHost,
     opts: { keepResults: boolean } = { keepResults: true },
   ) {
     this.results = opts.keepResults ? new ResultStore() : null;
@@ -156,12 +161,8 @@ export class Tally {
   }
 
   summary(wallMs: number): RunSummary {
-    const coverage = ruleCoverage(
-      PROFILES[this.meta.profile],
-      this.hits,
-      this.host,
-      this.meta.faultInjection,
-    );
+    const features = featuresOf(this.host);
+    const coverage = ruleCoverage(PROFILES[this.meta.profile], this.hits, features);
     const suites: Partial<Record<Suite, Counts>> = {};
     for (const suite of SUITES) {
       const c = this.suites.get(suite);
@@ -179,6 +180,7 @@ export class Tally {
         release: this.host.release,
         machine: this.host.machine,
         gvisor: this.host.gvisor,
+        features,
       },
       environment: {
         possibleCpus: this.host.possibleCpus,
@@ -224,7 +226,7 @@ function caseResult(v: CaseVerdict, meta: SummaryMeta): CaseResult {
 /** A summary of verdicts all in hand (a replay), with the divergence reports already made. */
 export function summarize(
   meta: SummaryMeta,
-  host: HostInfo,
+  host: ReportedHost,
   verdicts: readonly CaseVerdict[],
   divergences: readonly DivergenceReport[],
   wallMs: number,

@@ -6,6 +6,7 @@
  */
 import type { CtxKind } from '../model/abi/ctx-kinds.js';
 import type { RingHeader } from '../model/abi/ring-header.js';
+import type { KernelFeatures } from './kernel-features.js';
 
 /**
  * A u64 as JSON carries it: a number while exact (up to 2^53-1; past that most
@@ -234,6 +235,8 @@ export interface HostInfo {
   readonly aioNr: U64 | null;
   readonly seccompMode: number | null;
   readonly gvisor: boolean;
+  /** What this kernel offers beyond io_setup (fault injection, AIO compiled in), detected in it. */
+  readonly features: KernelFeatures;
 }
 
 export type Reply =

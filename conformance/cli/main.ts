@@ -10,6 +10,7 @@ import { type CommandResult, writeOut } from './command-result.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { openFilesMessage } from './fd-limit.js';
+import { KERNEL_HELP, kernelCommand } from './kernel.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
@@ -41,6 +42,12 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: doctorCommand,
     help: DOCTOR_HELP,
     summary: 'why io_setup fails with EAGAIN here: what is left, who holds it, will N fit',
+  },
+  kernel: {
+    run: kernelCommand,
+    help: KERNEL_HELP,
+    summary:
+      'build user-mode Linux kernels to run against (Debian sources or your tree); list them',
   },
 };
 

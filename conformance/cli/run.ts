@@ -1,6 +1,5 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
 
-import { existsSync } from 'node:fs';
 import { PROFILE_NAMES } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
@@ -29,6 +28,8 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
                      in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
+  --kernel NAME|PATH with --target uml: a kernel \`aiospec kernel build\` made, or a
+                     UML binary (default: Debian's linux.uml)
   --reporter R       human (default) | tap (TAP 14) | junit (JUnit XML) | json`;
 
 export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [--runs N] [--seed=N]
@@ -76,6 +77,7 @@ const COMMON: Options = {
   seed: { type: 'string' },
   profile: { type: 'string' },
   target: { type: 'string' },
+  kernel: { type: 'string' },
   reporter: { type: 'string' },
   out: { type: 'string' },
 };
@@ -115,7 +117,8 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
       ? Math.max(1, Math.round(runs * 0.03))
       : parseIntIn('--sequences', s('sequences'), 0, MOST_SEQUENCES);
   const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
-  const target = resolveTarget(s('target'));
+  const kernel = s('kernel');
+  const target = resolveTarget(s('target'), kernel);
   const profile = parseProfile(
     s('profile'),
     profileDefault === 'target' ? target.expects : 'linux',
@@ -129,14 +132,23 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     target,
     profile,
     reporter,
+    kernel,
     seedGiven: s('seed') !== undefined,
   };
 }
 
 /** The part of a run's configuration that `run` and `record` take from the same flags. */
 function suiteConfig(c: ReturnType<typeof commonConfig>) {
-  const { suites, runs, sequences, seed, profile } = c;
-  return { suites, runs, sequences, seed, profile, target: c.target.name };
+  const { suites, runs, sequences, seed, profile, kernel } = c;
+  return {
+    suites,
+    runs,
+    sequences,
+    seed,
+    profile,
+    target: c.target.name,
+    ...(kernel === undefined ? {} : { kernel }),
+  };
 }
 
 /** Put back an aio-max-nr that a killed run left changed (host target; needs root to write). */
@@ -166,7 +178,6 @@ async function execute(
     const full: RunConfig = {
       ...config,
       launch: targetLaunch(),
-      faultInjection: existsSync('/proc/self/fail-nth'),
       // The JSON summary lists no case one by one; the others do (TAP, JUnit, human's inconclusive ones).
       keepResults: reporter !== 'json',
       ...(tty

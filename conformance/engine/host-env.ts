@@ -7,10 +7,10 @@ import {
   type ProfileName,
   type SeccompAction,
 } from '../../model/index.js';
-import type { HostInfo } from '../../real/protocol.js';
+import { featuresOf, type ReportedHost } from './coverage.js';
 
 export function hostEnvironment(
-  host: HostInfo,
+  host: ReportedHost,
   profile: ProfileName,
   seccomp: SeccompAction = { action: 'allow' },
 ): Environment {
@@ -27,6 +27,8 @@ export function hostEnvironment(
     aioNr: host.aioNr === null ? 0n : BigInt(host.aioNr),
     possibleCpus: host.possibleCpus,
     pageSize: pageSize as PageSize,
+    // A kernel built without AIO answers ENOSYS itself (kernel.no-aio), as the worker found.
+    aioCompiled: featuresOf(host).aio,
     seccomp,
   };
 }

@@ -139,7 +139,6 @@ export async function replayTrace(
     target: header.target.kind,
     profile,
     seed: header.seed,
-    faultInjection: false,
   };
   const divergences = firstOfEachKind(all).map((v) => {
     const shown = v.shown ?? v.reproducer ?? v.case;
