@@ -7,7 +7,6 @@
  *
  * The model alone, with no Node.js imports (for a browser), is `aiospec/model`.
  */
-import { existsSync } from 'node:fs';
 import {
   type CtxKind,
   decideIoSetup,
@@ -82,7 +81,6 @@ export async function run(opts: RunOptions = {}): Promise<JsonReport> {
     profile: opts.profile ?? target.expects,
     target: target.name,
     launch: launchOf(target),
-    faultInjection: existsSync('/proc/self/fail-nth'),
     keepResults: false, // the JSON report lists no case one by one
     ...(opts.case === undefined ? {} : { only: parseCase(opts.case) }),
     ...(opts.signal ? { signal: opts.signal } : {}),

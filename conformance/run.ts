@@ -50,8 +50,8 @@ export interface RunConfig {
   readonly path?: string;
   /** Time allowed to shrink each kind of divergence (0: do not shrink). */
   readonly shrinkMs?: number;
-  /** Whether /proc/self/fail-nth exists here (kernel fault injection). */
-  readonly faultInjection?: boolean;
+  /** The --kernel a uml run was given, for replay commands. */
+  readonly kernel?: string;
   /** Where the raw observations go (a trace); shrinking's own runs are not recorded. */
   readonly recorder?: Recorder;
   /** Called as cases are done (after each batch of first runs), with what a progress display shows. */
@@ -141,8 +141,8 @@ function runContext(cfg: RunConfig, engine: Engine): RunContext {
     target: cfg.target,
     profile: cfg.profile,
     seed: cfg.seed,
-    faultInjection: cfg.faultInjection ?? false,
     ...(cfg.seccompProfile ? { seccompProfile: cfg.seccompProfile.source } : {}),
+    ...(cfg.kernel === undefined ? {} : { kernel: cfg.kernel }),
   };
   const tally = new Tally(meta, h, { keepResults: cfg.keepResults ?? true });
   const stop = new AbortController();

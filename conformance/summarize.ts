@@ -5,9 +5,8 @@
  * millions of cases holds counts in memory, not cases.
  */
 import { PROFILES, type ProfileName } from '../model/index.js';
-import type { HostInfo } from '../real/protocol.js';
 import { type Case, caseToString, describeCase } from './cases.js';
-import { countRuleHits, ruleCoverage } from './engine/coverage.js';
+import { countRuleHits, featuresOf, type ReportedHost, ruleCoverage } from './engine/coverage.js';
 import { ResultStore } from './engine/result-store.js';
 import { firstOfEachKind, signature } from './engine/signature.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
@@ -21,9 +20,10 @@ export interface SummaryMeta {
   readonly target: string;
   readonly profile: ProfileName;
   readonly seed: number;
-  readonly faultInjection: boolean;
   /** The seccomp profile the calls ran under (its file, as --seccomp-profile named it), if any. */
   readonly seccompProfile?: string;
+  /** The --kernel a uml run was given (a name in the kernel cache or a path), for its replay commands. */
+  readonly kernel?: string;
 }
 
 /** Shell-quoted: `aiospec run --case '<json>'` (a ' inside becomes '\''). */
@@ -31,16 +31,19 @@ export function replayCase(c: Case, meta: SummaryMeta): string {
   return `aiospec run${runFlags(meta)} --case '${caseToString(c).replaceAll("'", "'\\''")}'`;
 }
 
-/** The --target/--profile flags a replay needs to meet the same conditions. */
+/** The --target/--kernel/--profile flags a replay needs to meet the same conditions. */
 export function runFlags(meta: SummaryMeta): string {
-  const profileFile =
+  const target = meta.target === 'host' ? '' : ` --target ${meta.target}`;
+  const kernel = meta.kernel === undefined ? '' : ` --kernel ${shellWord(meta.kernel)}`;
+  const profile = meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`;
+  const seccomp =
     meta.seccompProfile === undefined ? '' : ` --seccomp-profile ${shellWord(meta.seccompProfile)}`;
-  return `${meta.target === 'host' ? '' : ` --target ${meta.target}`}${meta.profile === 'linux' ? '' : ` --profile ${meta.profile}`}${profileFile}`;
+  return `${target}${kernel}${profile}${seccomp}`;
 }
 
-/** A word the shell reads back as it is. */
-function shellWord(s: string): string {
-  return /^[\w./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+/** A word as sh reads it back: as it is when it holds nothing special, else single-quoted. */
+function shellWord(w: string): string {
+  return /^[\w./+@:,=-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`;
 }
 
 /** How many divergent verdicts are of v's kind. */
@@ -108,7 +111,7 @@ export class Tally {
 
   constructor(
     private readonly meta: SummaryMeta,
-    private readonly host: HostInfo,
+    private readonly host: ReportedHost,
     opts: { keepResults: boolean } = { keepResults: true },
   ) {
     this.results = opts.keepResults ? new ResultStore() : null;
@@ -156,11 +159,11 @@ export class Tally {
   }
 
   summary(wallMs: number): RunSummary {
+    const features = featuresOf(this.host);
     const coverage = ruleCoverage(
       PROFILES[this.meta.profile],
       this.hits,
-      this.host,
-      this.meta.faultInjection,
+      features,
       this.meta.seccompProfile !== undefined,
     );
     const suites: Partial<Record<Suite, Counts>> = {};
@@ -180,6 +183,7 @@ export class Tally {
         release: this.host.release,
         machine: this.host.machine,
         gvisor: this.host.gvisor,
+        features,
       },
       environment: {
         possibleCpus: this.host.possibleCpus,
@@ -225,7 +229,7 @@ function caseResult(v: CaseVerdict, meta: SummaryMeta): CaseResult {
 /** A summary of verdicts all in hand (a replay), with the divergence reports already made. */
 export function summarize(
   meta: SummaryMeta,
-  host: HostInfo,
+  host: ReportedHost,
   verdicts: readonly CaseVerdict[],
   divergences: readonly DivergenceReport[],
   wallMs: number,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { machine, release, version } from 'node:os';
+import { failNthPresent, kernelFeatures } from './kernel-features.js';
 import { type HostInfo, jsonInteger } from './protocol.js';
 
 function readText(path: string): string | null {
@@ -63,10 +64,13 @@ export function underGvisor(): boolean {
   return release() === '4.4.0' && /Sun Jan 10 15:06:54 PST 2016/.test(version());
 }
 
-export function detectHost(pageSize: number, pid: number): HostInfo {
+/** `probeErrno`: what io_setup(0, &0) said here (see FeatureEvidence); undefined when not probed. */
+export function detectHost(pageSize: number, pid: number, probeErrno?: number | null): HostInfo {
   const max = readAioSysctl('aio-max-nr');
   const nr = readAioSysctl('aio-nr');
   const caps = capEff();
+  const seccomp = seccompMode();
+  const gvisor = underGvisor();
   return {
     pid,
     release: release(),
@@ -76,8 +80,15 @@ export function detectHost(pageSize: number, pid: number): HostInfo {
     possibleCpus: possibleCpus(),
     aioMaxNr: max === null ? null : jsonInteger(max),
     aioNr: nr === null ? null : jsonInteger(nr),
-    seccompMode: seccompMode(),
-    gvisor: underGvisor(),
+    seccompMode: seccomp,
+    gvisor,
     ...(caps === null ? {} : { capEff: caps }),
+    features: kernelFeatures({
+      failNth: failNthPresent(),
+      probeErrno,
+      seccompMode: seccomp,
+      aioSysctls: nr !== null,
+      gvisor,
+    }),
   };
 }

@@ -223,6 +223,22 @@ export type Request =
   | { readonly type: 'child'; readonly key: string; readonly request: Request }
   | { readonly type: 'kill-child'; readonly key: string };
 
+/** What the kernel a worker runs on offers beyond io_setup itself, detected in it (real/kernel-features.ts). */
+export interface KernelFeatures {
+  /**
+   * /proc/thread-self/fail-nth exists (CONFIG_FAULT_INJECTION): the caller can
+   * make its Nth allocation fail (with CONFIG_FAILSLAB/CONFIG_FAIL_PAGE_ALLOC
+   * for the slab and page allocations io_setup makes).
+   */
+  readonly faultInjection: boolean;
+  /**
+   * The kernel has io_setup (CONFIG_AIO=y). False only when the kernel itself
+   * says ENOSYS: no seccomp filter could have said it, and /proc/sys/fs/aio-nr
+   * (which every AIO kernel has, gVisor aside) is absent.
+   */
+  readonly aio: boolean;
+}
+
 export interface HostInfo {
   readonly pid: number;
   readonly release: string;
@@ -236,6 +252,8 @@ export interface HostInfo {
   readonly gvisor: boolean;
   /** CapEff from /proc/self/status (hex), for a seccomp profile's includes.caps; absent where not shown. */
   readonly capEff?: string;
+  /** What this kernel offers beyond io_setup (fault injection, AIO compiled in), detected in it. */
+  readonly features: KernelFeatures;
 }
 
 export type Reply =

@@ -10,6 +10,7 @@ import { type CommandResult, writeOut } from './command-result.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { openFilesMessage } from './fd-limit.js';
+import { KERNEL_HELP, kernelCommand } from './kernel.js';
 import { PLAYGROUND_HELP, playgroundCommand } from './playground.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
@@ -49,6 +50,12 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     help: PLAYGROUND_HELP,
     summary: 'the model in a browser page: single calls, sequences, replayed traces',
   },
+  kernel: {
+    run: kernelCommand,
+    help: KERNEL_HELP,
+    summary:
+      'build user-mode Linux kernels to run against (Debian sources or your tree); list them',
+  },
 };
 
 function commandList(): string {
@@ -56,7 +63,7 @@ function commandList(): string {
 }
 
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return [
     'usage: aiospec COMMAND [flags]   (aiospec help COMMAND, or COMMAND --help, for its flags)',
     '       aiospec --version',

@@ -1,6 +1,6 @@
 /** `aiospec run` and `aiospec record`: the differential suites against a kernel, reported for people or for CI. */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PROFILE_NAMES, type SeccompProfile } from '../../model/index.js';
 import { recoverAioMaxNr, SysctlRefused, withAioMaxNr } from '../../real/aio-max-nr-guard.js';
 import { RealUnavailable } from '../../real/arch.js';
@@ -33,6 +33,8 @@ const SUITE_FLAGS = `  --suite S          table | props | stateful | all (defaul
   --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
                      in the report)
   --target NAME      where the calls run: ${TARGET_NAMES.join(' | ')} (default host)
+  --kernel NAME|PATH with --target uml: a kernel \`aiospec kernel build\` made, or a
+                     UML binary (default: Debian's linux.uml)
   --reporter R[:FILE] human (default) | tap (TAP 14) | junit (JUnit XML) | json,
                      to FILE when given, else stdout; repeat it for several
                      reports (--reporter human --reporter junit:report.xml)
@@ -94,6 +96,7 @@ const COMMON: Options = {
   seed: { type: 'string' },
   profile: { type: 'string' },
   target: { type: 'string' },
+  kernel: { type: 'string' },
   reporter: { type: 'string', multiple: true },
   out: { type: 'string' },
   ...STOP_OPTIONS,
@@ -126,7 +129,8 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
       ? Math.max(1, Math.round(runs * 0.03))
       : parseIntIn('--sequences', s('sequences'), 0, MOST_SEQUENCES);
   const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
-  const target = resolveTarget(s('target'));
+  const kernel = s('kernel');
+  const target = resolveTarget(s('target'), kernel);
   const profile = parseProfile(
     s('profile'),
     profileDefault === 'target' ? target.expects : 'linux',
@@ -141,6 +145,7 @@ function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
     target,
     profile,
     stop: stopConfig(parsed),
+    kernel,
     seedGiven: s('seed') !== undefined,
   };
 }
@@ -157,7 +162,7 @@ const LIMITED_CHUNK = 256;
 
 /** The part of a run's configuration that `run` and `record` take from the same flags. */
 function suiteConfig(c: ReturnType<typeof commonConfig>) {
-  const { suites, runs, sequences, seed, profile } = c;
+  const { suites, runs, sequences, seed, profile, kernel } = c;
   const seccompProfile = c.flags.seccompProfile;
   return {
     suites,
@@ -169,6 +174,7 @@ function suiteConfig(c: ReturnType<typeof commonConfig>) {
     ...c.stop,
     ...(c.stop.maxDivergences === undefined ? {} : { chunkSize: LIMITED_CHUNK }),
     ...(seccompProfile ? { seccompProfile } : {}),
+    ...(kernel === undefined ? {} : { kernel }),
   };
 }
 
@@ -214,7 +220,6 @@ async function execute(
     const full: RunConfig = {
       ...config,
       launch: targetLaunch(),
-      faultInjection: existsSync('/proc/self/fail-nth'),
       // The JSON summary lists no case one by one; the others do (TAP, JUnit, human's inconclusive ones).
       keepResults: listsCases,
       signal: interrupts.signal,

@@ -12,6 +12,7 @@ import { gvisorLaunch } from '../../real/targets/gvisor.js';
 import { type OciRuntime, ociLaunch } from '../../real/targets/oci.js';
 import { umlLaunch } from '../../real/targets/uml.js';
 import { hostLaunch, type Launch } from '../../real/worker-process.js';
+import { kernelBinary } from '../kernel/cache.js';
 import { openFileLimit } from './fd-limit.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 
@@ -60,7 +61,8 @@ const TARGETS: readonly Target[] = [
     name: 'uml',
     launch: () => umlLaunch(),
     expects: 'linux',
-    describe: 'Linux 6.1 under user-mode Linux (apt-get install user-mode-linux)',
+    describe:
+      "a Linux kernel under user-mode Linux: Debian's linux.uml (apt-get install user-mode-linux), or --kernel NAME|PATH",
   },
   {
     name: 'oci',
@@ -86,13 +88,25 @@ export function targetFdShortage(target: Target, limit = openFileLimit()): strin
   return `too many open files: ulimit -n is ${limit}; --target ${target.name} needs at least ${target.openFiles.min} (${target.openFiles.why})`;
 }
 
-export function resolveTarget(name: string | undefined): Target {
+/** The target `--target NAME` says, booting `--kernel` (a cache name or a path) where it is given (uml only). */
+export function resolveTarget(name: string | undefined, kernel?: string): Target {
   const n = name ?? 'host';
-  const target = TARGETS.find((t) => t.name === n);
-  if (!target) throw new UsageError(`--target: "${n}" is not one of ${TARGET_NAMES.join(', ')}`);
+  const found = TARGETS.find((t) => t.name === n);
+  if (!found) throw new UsageError(`--target: "${n}" is not one of ${TARGET_NAMES.join(', ')}`);
+  const target = kernel === undefined ? found : withKernel(found, kernel);
   const short = targetFdShortage(target);
   if (short !== null) throw new EnvironmentError(short);
   return target;
+}
+
+function withKernel(target: Target, kernel: string): Target {
+  if (target.name !== 'uml')
+    throw new UsageError(
+      `--kernel: only for --target uml (the ${target.name} target runs its own kernel)`,
+    );
+  const binary = kernelBinary(kernel);
+  if ('problem' in binary) throw new UsageError(`--kernel: ${binary.problem}`);
+  return { ...target, launch: () => umlLaunch({ kernel: binary.path }) };
 }
 
 /** The target's launch, or the reason it cannot start here as a RealUnavailable. */

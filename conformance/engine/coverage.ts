@@ -1,9 +1,11 @@
 /**
  * Which of the profile's rules decided at least one step compared against the
- * real kernel, and for the others, why this host cannot reach them.
+ * real kernel, and for the others, why this target cannot reach them: from
+ * each rule's own metadata (`unobservable`, `needs`) and the features the
+ * worker detected in the kernel it ran on, never from rule ids.
  */
 import { DESTROY_RULES, type KernelFeature, type Profile, SETUP_RULES } from '../../model/index.js';
-import type { HostInfo } from '../../real/protocol.js';
+import type { HostInfo, KernelFeatures } from '../../real/protocol.js';
 import type { RuleCoverage } from './summary.js';
 import type { CaseVerdict } from './verdict.js';
 
@@ -13,25 +15,32 @@ export type TargetFeatures = ReadonlySet<KernelFeature>;
 /** Why a target without a feature cannot reach the rules that need it. */
 const LACKING: Readonly<Record<KernelFeature, string>> = {
   'fault-injection':
-    'needs kernel fault injection (CONFIG_FAULT_INJECTION, /proc/self/fail-nth), which this kernel lacks',
+    'needs kernel fault injection (CONFIG_FAULT_INJECTION, /proc/self/fail-nth), which this kernel lacks (aiospec kernel build --fault-injection builds one)',
   'no-aio':
-    'this kernel has AIO (CONFIG_AIO=y); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno',
+    'this kernel has AIO (CONFIG_AIO=y); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno (aiospec kernel build --no-aio builds a kernel without it)',
   'seccomp-profile':
     'needs a seccomp profile giving the call this action: run with --seccomp-profile FILE',
 };
 
-/** The features a kernel offers, from what the run detected. */
-export function targetFeatures(
-  host: HostInfo,
-  faultInjection: boolean,
-  seccompProfile = false,
-): TargetFeatures {
-  const features = new Set<KernelFeature>();
-  if (seccompProfile) features.add('seccomp-profile');
-  if (faultInjection) features.add('fault-injection');
-  // Without /proc/sys/fs/aio-* a Linux kernel has no AIO; gVisor has AIO and no such files.
-  if (host.aioMaxNr === null && !host.gvisor) features.add('no-aio');
-  return features;
+/** A host as a worker reported it, or as an older trace recorded it (without features). */
+export type ReportedHost = Omit<HostInfo, 'features'> & { readonly features?: KernelFeatures };
+
+/**
+ * The host's features; for a trace recorded before they were detected, what
+ * its sysctls say (no /proc/sys/fs/aio-* on Linux: no AIO) and no fault injection.
+ */
+export function featuresOf(host: ReportedHost): KernelFeatures {
+  return host.features ?? { faultInjection: false, aio: host.aioMaxNr !== null || host.gvisor };
+}
+
+/** Which of the features rules may need the target offers: its kernel's, and a seccomp profile if the run had one. */
+export function targetFeatures(features: KernelFeatures, seccompProfile = false): TargetFeatures {
+  const offered: Readonly<Record<KernelFeature, boolean>> = {
+    'fault-injection': features.faultInjection,
+    'no-aio': !features.aio,
+    'seccomp-profile': seccompProfile,
+  };
+  return new Set((Object.keys(offered) as KernelFeature[]).filter((f) => offered[f]));
 }
 
 /** Why a rule cannot decide a call on this target (null: it could; no case reached it). */
@@ -53,11 +62,10 @@ export function countRuleHits(verdicts: readonly CaseVerdict[], hits: Map<string
 export function ruleCoverage(
   profile: Profile,
   hits: ReadonlyMap<string, number>,
-  host: HostInfo,
-  faultInjection: boolean,
+  kernel: KernelFeatures,
   seccompProfile = false,
 ): RuleCoverage[] {
-  const features = targetFeatures(host, faultInjection, seccompProfile);
+  const features = targetFeatures(kernel, seccompProfile);
   const rules: Record<string, Parameters<typeof unreachableHere>[0]> = {
     ...SETUP_RULES,
     ...DESTROY_RULES,

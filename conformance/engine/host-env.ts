@@ -11,7 +11,7 @@ import {
   type SeccompFilter,
   type SeccompProfile,
 } from '../../model/index.js';
-import type { HostInfo } from '../../real/protocol.js';
+import { featuresOf, type ReportedHost } from './coverage.js';
 
 /** libseccomp's name for a `uname -m`. */
 const SCMP_ARCH_OF: Readonly<Record<string, string>> = {
@@ -23,7 +23,7 @@ const SCMP_ARCH_OF: Readonly<Record<string, string>> = {
  * The profile as the kernel runs it for this worker: its architecture, its kernel and its
  * effective capabilities (includes/excludes.caps), all as the worker detected them.
  */
-export function workerFilter(host: HostInfo, p: SeccompProfile): SeccompFilter {
+export function workerFilter(host: ReportedHost, p: SeccompProfile): SeccompFilter {
   const arch = SCMP_ARCH_OF[host.machine];
   if (arch === undefined) throw new Error(`no syscall table for machine ${host.machine}`);
   return resolveSeccompProfile(p, {
@@ -34,7 +34,7 @@ export function workerFilter(host: HostInfo, p: SeccompProfile): SeccompFilter {
 }
 
 export function hostEnvironment(
-  host: HostInfo,
+  host: ReportedHost,
   profile: ProfileName,
   seccomp: SeccompAction = { action: 'allow' },
   seccompProfile?: SeccompProfile,
@@ -52,6 +52,8 @@ export function hostEnvironment(
     aioNr: host.aioNr === null ? 0n : BigInt(host.aioNr),
     possibleCpus: host.possibleCpus,
     pageSize: pageSize as PageSize,
+    // A kernel built without AIO answers ENOSYS itself (kernel.no-aio), as the worker found.
+    aioCompiled: featuresOf(host).aio,
     seccomp,
     ...(seccompProfile ? { seccompFilters: [workerFilter(host, seccompProfile)] } : {}),
   };

@@ -2,6 +2,7 @@
  * What a run concludes, in one object: every reporter (human, TAP, JUnit,
  * JSON) renders this, and nothing else.
  */
+import type { KernelFeatures } from '../../real/protocol.js';
 import type { Case } from '../cases.js';
 import type { Difference } from '../observe.js';
 import type { Status, Suite } from './verdict.js';
@@ -52,7 +53,13 @@ export interface RunSummary {
   readonly target: string;
   readonly profile: string;
   readonly seed: number;
-  readonly kernel: { readonly release: string; readonly machine: string; readonly gvisor: boolean };
+  readonly kernel: {
+    readonly release: string;
+    readonly machine: string;
+    readonly gvisor: boolean;
+    /** What the kernel offers, as detected in it (see real/kernel-features.ts). */
+    readonly features: KernelFeatures;
+  };
   readonly environment: {
     readonly possibleCpus: number;
     readonly pageSize: number;

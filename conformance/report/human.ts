@@ -84,12 +84,19 @@ function inconclusive(s: RunSummary, p: Palette): string[] {
   return lines;
 }
 
+/** What the kernel offers beyond the usual, as detected in it. */
+function featureNote(f: RunSummary['kernel']['features']): string {
+  const notes = [f.faultInjection ? 'fault injection' : '', f.aio ? '' : 'no AIO: CONFIG_AIO=n'];
+  const said = notes.filter((n) => n !== '');
+  return said.length === 0 ? '' : ` (${said.join(', ')})`;
+}
+
 export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
   const p = palette(opts.color);
   const k = s.kernel;
   const out = [
     p.bold(
-      `aiospec · target ${printable(s.target)} · kernel ${printable(k.release)} ${printable(k.machine)}${k.gvisor ? ' (gVisor)' : ''} · profile ${printable(s.profile)} · seed ${s.seed}`,
+      `aiospec · target ${printable(s.target)} · kernel ${printable(k.release)} ${printable(k.machine)}${k.gvisor ? ' (gVisor)' : ''}${featureNote(k.features)} · profile ${printable(s.profile)} · seed ${s.seed}`,
     ),
   ];
   const suites = suitesOf(s);

@@ -23,8 +23,9 @@
  * (u64.ts). Reading a trace checks every field of every line (line-checks.ts)
  * and the order of the lines (below); an error names the line and the field.
  */
-import type { Completion, FillResult, HostInfo, ReleaseResult, U64 } from '../../real/protocol.js';
+import type { Completion, FillResult, ReleaseResult, U64 } from '../../real/protocol.js';
 import { type Case, caseToJson, parseCase } from '../cases.js';
+import type { ReportedHost } from '../engine/coverage.js';
 import type { CaseReport } from '../engine/judge.js';
 import type { Suite } from '../engine/verdict.js';
 import { printable } from '../report/printable.js';
@@ -62,7 +63,7 @@ export interface TraceHeader {
 
 export type TraceLine =
   | TraceHeader
-  | { readonly t: 'worker'; readonly worker: string; readonly host: HostInfo }
+  | { readonly t: 'worker'; readonly worker: string; readonly host: ReportedHost }
   | {
       readonly t: 'batch';
       readonly worker: string;

@@ -13,10 +13,10 @@ import {
   parseSeccompProfile,
   type SeccompProfile,
 } from '../../model/index.js';
-import type { HostInfo } from '../../real/protocol.js';
 import type { Case, Step } from '../cases.js';
 import { caseToString } from '../cases.js';
 import { type Attempt, decide, trustworthy } from '../engine/confirm.js';
+import type { ReportedHost } from '../engine/coverage.js';
 import { hostEnvironment } from '../engine/host-env.js';
 import { Judge } from '../engine/judge.js';
 import type { ModelRules } from '../engine/mirror.js';
@@ -61,7 +61,7 @@ export interface JudgedTrace {
   readonly header: TraceHeader;
   readonly profile: ProfileName;
   /** What the main worker detected: the environment the summary reports. */
-  readonly mainHost: HostInfo;
+  readonly mainHost: ReportedHost;
   readonly verdicts: CaseVerdict[];
   /** The seccomp profile the trace was recorded under, if any. */
   readonly seccompProfile: SeccompProfile | undefined;

@@ -156,6 +156,8 @@ const host = fields({
   aioNr: aioCount,
   seccompMode,
   gvisor: boolean,
+  // Traces recorded before features were detected have none (their replay then infers no-AIO from aioMaxNr).
+  features: optional(fields({ faultInjection: boolean, aio: boolean })),
 });
 
 /**

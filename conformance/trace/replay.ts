@@ -26,7 +26,6 @@ export async function replayTrace(
     target: header.target.kind,
     profile,
     seed: header.seed,
-    faultInjection: false,
     ...(seccompProfile ? { seccompProfile: seccompProfile.source } : {}),
   };
   const divergences = firstOfEachKind(all).map((v) => {

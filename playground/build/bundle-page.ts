@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const html = await bundlePage();
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, html);
-  process.stdout.write(`playground: ${OUT} (${Math.round(html.length / 1024)} KiB)\n`);
+  process.stderr.write(`playground: ${OUT} (${Math.round(html.length / 1024)} KiB)\n`);
 }
 
 await main();

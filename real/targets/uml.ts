@@ -1,7 +1,8 @@
 /**
  * Run the worker inside a second Linux kernel: user-mode Linux (UML, Debian's
- * `user-mode-linux` package, `linux.uml`, Linux 6.1), booted with the host's
- * files as its root file system. The runner drives that kernel's
+ * `user-mode-linux` package, `linux.uml`, Linux 6.1, or any UML binary such as
+ * those `aiospec kernel build` makes), booted with the host's files as its
+ * root file system. The runner drives that kernel's
  * io_setup/io_destroy through the usual JSON lines on the child's stdin/stdout.
  *
  *   runner ─stdin─▶ host relay ─fd 0─▶ UML ssl0 = guest /dev/ttyS0 ─▶ guest relay ─FIFO─▶ worker

@@ -71,6 +71,16 @@ function installSeccomp(c: ReturnType<typeof libc>, program: Uint8Array): void {
   keepAlive.push(filterMem, fprog);
 }
 
+/**
+ * io_setup(0, &ctx) with ctx 0: EINVAL from a kernel with AIO before it
+ * allocates anything (nr_events == 0), ENOSYS from one without; never a context.
+ */
+function ioSetupProbe(c: ReturnType<typeof libc>): number | null {
+  const ctx = Buffer.alloc(8);
+  const r = c.syscallU32Ptr(c.arch.syscalls.io_setup, 0, c.addressOf(ctx));
+  return r === 0 ? null : c.errno();
+}
+
 /** The filter and its descriptor must outlive the call that installs them. */
 const keepAlive: Buffer[] = [];
 
@@ -86,6 +96,8 @@ async function main(): Promise<void> {
   dieWithParent(c);
   const pageSize = c.pageSize();
   const exec = new Executor(c, pageSize);
+  // Before any filter of our own: whether the kernel itself has io_setup.
+  const probeErrno = ioSetupProbe(c);
   const seccomp = process.env.AIOSPEC_SECCOMP_ERRNO;
   if (seccomp)
     installSeccomp(
@@ -97,7 +109,7 @@ async function main(): Promise<void> {
   // start-up never runs under it; TSYNC puts it on the thread pool's threads too.
   const profile = process.env[SECCOMP_BPF_ENV];
   if (profile) installSeccomp(c, Buffer.from(profile, 'hex'));
-  send({ type: 'ready', host: detectHost(pageSize, process.pid) });
+  send({ type: 'ready', host: detectHost(pageSize, process.pid, probeErrno) });
 
   const children = new Children(sendLine);
   process.on('exit', () => children.killAll());

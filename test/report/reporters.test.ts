@@ -119,7 +119,12 @@ const base = {
   target: 'local',
   profile: 'linux',
   seed: 42,
-  kernel: { release: '6.8.0-45-generic', machine: 'x86_64', gvisor: false },
+  kernel: {
+    release: '6.8.0-45-generic',
+    machine: 'x86_64',
+    gvisor: false,
+    features: { faultInjection: false, aio: true },
+  },
   environment: { possibleCpus: 4, pageSize: 4096, aioMaxNr: 65536, aioNrAtStart: '0' },
   rulesCovered: 2,
   rulesTotal: 3,
@@ -152,7 +157,12 @@ const conformant: RunSummary = {
 
 const diverged: RunSummary = {
   ...base,
-  kernel: { release: '4.4.0 #1 <gVisor>', machine: 'x86_64', gvisor: true },
+  kernel: {
+    release: '4.4.0 #1 <gVisor>',
+    machine: 'x86_64',
+    gvisor: true,
+    features: { faultInjection: false, aio: true },
+  },
   suites: {
     table: { cases: 3, passed: 1, diverged: 1, inconclusive: 0, skipped: 1 },
     props: { cases: 3, passed: 1, diverged: 0, inconclusive: 1, skipped: 1 },

@@ -1,0 +1,100 @@
+/**
+ * The kernel configuration `aiospec kernel build` asks for, as data: a base
+ * (the architecture's defconfig, or `small`: tinyconfig plus what the UML
+ * target's guest needs), then options per requested feature. Each option is
+ * checked in the final .config: a tree where Kconfig refused one (a missing
+ * dependency) fails the build instead of booting a kernel without it.
+ */
+
+export type ConfigBase = 'defconfig' | 'small';
+export type ConfigValue = 'y' | 'n';
+export type ConfigOption = readonly [symbol: string, value: ConfigValue];
+
+/**
+ * What the UML target's guest uses (real/targets/uml.ts): the host's / over
+ * hostfs as root, /proc, /sys, devtmpfs, a tmpfs /dev/shm with a FIFO, the
+ * console and two serial lines on host file descriptors, /proc/sysrq-trigger
+ * to power off; Node.js inside (futexes, epoll, eventfd, signalfd, timerfd,
+ * Unix socket pairs for child processes, madvise), seccomp filters for the
+ * sandboxes, and io_setup/io_destroy with its ring mapping.
+ */
+const GUEST: readonly ConfigOption[] = [
+  // tinyconfig leaves UML 32-bit (x86's default without it), which needs a 32-bit C library to build.
+  ['64BIT', 'y'],
+  ['BINFMT_ELF', 'y'],
+  ['BINFMT_SCRIPT', 'y'],
+  ['MULTIUSER', 'y'],
+  ['PRINTK', 'y'],
+  ['TTY', 'y'],
+  ['STDERR_CONSOLE', 'y'],
+  ['SSL', 'y'],
+  ['NULL_CHAN', 'y'],
+  ['MAGIC_SYSRQ', 'y'],
+  ['PROC_FS', 'y'],
+  ['PROC_SYSCTL', 'y'],
+  ['SYSFS', 'y'],
+  ['DEVTMPFS', 'y'],
+  ['DEVTMPFS_MOUNT', 'y'],
+  ['SHMEM', 'y'],
+  ['TMPFS', 'y'],
+  ['HOSTFS', 'y'],
+  ['FUTEX', 'y'],
+  ['EPOLL', 'y'],
+  ['EVENTFD', 'y'],
+  ['SIGNALFD', 'y'],
+  ['TIMERFD', 'y'],
+  ['POSIX_TIMERS', 'y'],
+  ['ADVISE_SYSCALLS', 'y'],
+  ['FILE_LOCKING', 'y'],
+  ['NET', 'y'],
+  ['UNIX', 'y'],
+  ['SECCOMP', 'y'],
+  ['SECCOMP_FILTER', 'y'],
+  ['MCONSOLE', 'y'],
+];
+
+/** Fault injection for the allocations io_setup makes (slab and page), driven by /proc/thread-self/fail-nth. */
+const FAULT_INJECTION: readonly ConfigOption[] = [
+  ['DEBUG_KERNEL', 'y'],
+  ['DEBUG_FS', 'y'],
+  ['FAULT_INJECTION', 'y'],
+  ['FAILSLAB', 'y'],
+  ['FAIL_PAGE_ALLOC', 'y'],
+  ['FAULT_INJECTION_DEBUG_FS', 'y'],
+];
+
+/** AIO can only be switched off in an EXPERT configuration (init/Kconfig: `bool "Enable AIO support" if EXPERT`). */
+const NO_AIO: readonly ConfigOption[] = [
+  ['EXPERT', 'y'],
+  ['AIO', 'n'],
+];
+
+export interface BuildOptions {
+  readonly base: ConfigBase;
+  readonly faultInjection: boolean;
+  readonly noAio: boolean;
+}
+
+/** The `make ARCH=um` target that starts the configuration. */
+export const BASE_TARGET: Readonly<Record<ConfigBase, string>> = {
+  defconfig: 'defconfig',
+  small: 'tinyconfig',
+};
+
+/** Every option to set over the base, in order (a later one wins). */
+export function configOptions(o: BuildOptions): ConfigOption[] {
+  return [
+    ...GUEST,
+    ...(o.faultInjection ? FAULT_INJECTION : []),
+    ...(o.noAio ? NO_AIO : [['AIO', 'y'] as const]),
+  ];
+}
+
+/** Options the final .config does not hold as asked ("# CONFIG_X is not set" counts as n). */
+export function unmetOptions(config: string, wanted: readonly ConfigOption[]): string[] {
+  const set = new Map<string, ConfigValue>();
+  for (const m of config.matchAll(/^CONFIG_(\w+)=y$/gm)) set.set(m[1]!, 'y');
+  return wanted
+    .filter(([sym, v]) => (set.get(sym) ?? 'n') !== v)
+    .map(([sym, v]) => `CONFIG_${sym}=${v}`);
+}
