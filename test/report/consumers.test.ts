@@ -6,9 +6,10 @@
  * consumer counts must be what aiospec counted, and the four reports must
  * agree case by case on every verdict.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeCase, parseCase } from '../../conformance/cases.js';
 import type { RunSummary } from '../../conformance/engine/summary.js';
@@ -277,5 +278,36 @@ describe('the consumers themselves', () => {
     const validate = schemaValidator('report', { strict: false });
     expect(validate({ cases: 0 })).toBe(false);
     expect(validate.errors?.some((e) => e.params && 'missingProperty' in e.params)).toBe(true);
+  });
+});
+
+describe('reports written by the command, a piece at a time (a trace replayed with the gvisor profile: no kernel needed)', () => {
+  const BIN = resolve(import.meta.dirname, '../../bin/aiospec');
+  const TRACE = resolve(import.meta.dirname, '../../fixtures/host-linux.trace.jsonl');
+  const replay = (reporter: string) => {
+    const out = join(dir, `replay.${reporter}`);
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'replay', TRACE, '--profile', 'gvisor', '--reporter', reporter, '--out', out],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    return { file: out, text: readFileSync(out, 'utf8') };
+  };
+
+  it('JUnit, TAP and JSON agree with each other and with their consumers', async () => {
+    const json = JSON.parse(replay('json').text) as ReturnType<typeof jsonReport>;
+    expect(strictReport(json), JSON.stringify(strictReport.errors?.slice(0, 3))).toBe(true);
+    expect(json.diverged).toBeGreaterThan(0);
+    const junit = replay('junit');
+    if (XMLLINT === null) expect(xmllintSchema(junit.file).code).toBe(0);
+    const read = await readJunit(junit.text);
+    expect([read.attributes.tests, read.attributes.failures]).toEqual([json.cases, json.diverged]);
+    const tap = readTap(replay('tap').text);
+    expect(tap.errors).toEqual([]);
+    expect(verdicts(read.cases)).toEqual(verdicts(tap.cases));
+    expect(verdicts(json.nonPassing)).toEqual(
+      verdicts(tap.cases).filter((v) => !v.endsWith(' passed')),
+    );
   });
 });
