@@ -64,7 +64,10 @@ export interface RunConfig {
   readonly maxDivergences?: number;
   /** Stop after this long (CI's --time-limit). */
   readonly timeLimitMs?: number;
-  /** Keep every case's result for the reporters that list cases (TAP, JUnit); default true. */
+  /**
+   * Keep every passing case's result, for the reporters that list every case
+   * (TAP, JUnit); default true. Non-passing results are always kept.
+   */
   readonly keepResults?: boolean;
 }
 
@@ -122,7 +125,9 @@ export async function runConformance(cfg: RunConfig): Promise<RunSummary> {
     else
       for (const suite of cfg.suites) {
         if (ctx.stop.signal.aborted) break;
+        const t0 = performance.now();
         await SUITE_RUNS[suite](ctx, suite);
+        ctx.tally.time(suite, performance.now() - t0);
       }
     const summary = ctx.tally.summary(Date.now() - started);
     return ctx.stop.signal.aborted ? { ...summary, stopped: reasonOf(ctx.stop.signal) } : summary;
@@ -182,8 +187,8 @@ function progress(ctx: RunContext, suite: Suite, before = 0, total?: number) {
 }
 
 /** Settled verdicts in; each new kind of divergence reported as it was confirmed (not shrunk). */
-function take(ctx: RunContext, run: readonly CaseVerdict[]): void {
-  for (const v of ctx.tally.add(run)) {
+function take(ctx: RunContext, run: readonly CaseVerdict[], wallMs = 0): void {
+  for (const v of ctx.tally.add(run, wallMs)) {
     const shown = v.shown ?? v.case;
     ctx.tally.report(v, divergenceReport(v, v, shown, replayCase(shown, ctx.meta), 1));
   }
@@ -193,12 +198,15 @@ function take(ctx: RunContext, run: readonly CaseVerdict[]): void {
 async function runOne(ctx: RunContext, c: Case): Promise<void> {
   const problem = caseProblem(c, ctx.engine.host.pageSize);
   if (problem !== null) throw new CaseRefused(`--case: ${problem.replace(/^case: /, '')}`);
-  take(ctx, await ctx.engine.run('table', [{ name: 'the case given with --case', ...c }]));
+  const t0 = performance.now();
+  const run = await ctx.engine.run('table', [{ name: 'the case given with --case', ...c }]);
+  take(ctx, run, performance.now() - t0);
 }
 
 /** The table: every row alone; rows that cannot run here are skipped with their reason. */
 async function runTable(ctx: RunContext): Promise<void> {
   const rows = tableRows({ ...ctx.host, aioMaxNr: ctx.aioMaxNr });
+  const t0 = performance.now();
   const run = await ctx.engine.run(
     'table',
     rows.filter((r) => !r.skip).map((r) => r.case),
@@ -212,7 +220,7 @@ async function runTable(ctx: RunContext): Promise<void> {
       v.reason = r.reason;
       return v;
     });
-  take(ctx, run);
+  take(ctx, run, performance.now() - t0);
   take(ctx, skipped);
   ctx.checkDivergences();
 }
@@ -228,13 +236,15 @@ async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
   // Sequences are read alone: each releases its contexts as it ends, so it replays as printed.
   const alone = suite === 'stateful';
   const runChunk = async (cases: readonly Case[], first: number) => {
+    const t0 = performance.now();
     const run = await engine.run(suite, cases, {
       alone,
       firstIndex: first,
       ...progress(ctx, suite, first, cfg.path !== undefined ? 1 : n),
       signal: ctx.stop.signal,
     });
-    for (const v of ctx.tally.add(run)) await reportKind(ctx, suite, arb, alone, v);
+    for (const v of ctx.tally.add(run, performance.now() - t0))
+      await reportKind(ctx, suite, arb, alone, v);
     ctx.checkDivergences();
   };
   if (cfg.path !== undefined) await runChunk(replayAt(arb, cfg.seed, cfg.path), 0);

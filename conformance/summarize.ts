@@ -69,6 +69,7 @@ export function divergenceReport(
     suite: found.suite,
     index: found.index,
     count,
+    kind: signature(found),
     ...(shown.name ? { name: shown.name } : {}),
     case: shown,
     original: found.reproducer ?? found.case,
@@ -86,6 +87,7 @@ type Counts = {
   diverged: number;
   inconclusive: number;
   skipped: number;
+  ms: number;
 };
 
 const COUNTED: Record<Status, keyof Counts> = {
@@ -95,7 +97,14 @@ const COUNTED: Record<Status, keyof Counts> = {
   skip: 'skipped',
 };
 
-const zero = (): Counts => ({ cases: 0, passed: 0, diverged: 0, inconclusive: 0, skipped: 0 });
+const zero = (): Counts => ({
+  cases: 0,
+  passed: 0,
+  diverged: 0,
+  inconclusive: 0,
+  skipped: 0,
+  ms: 0,
+});
 
 /** What a run has concluded so far; verdicts go in as they are settled and are not kept. */
 export class Tally {
@@ -107,31 +116,40 @@ export class Tally {
     string,
     { count: number; report?: Omit<DivergenceReport, 'count'> }
   >();
-  readonly results: ResultStore | null;
+  /** Every case's result, or only the non-passing ones (what the human and JSON reports list). */
+  readonly results = new ResultStore();
+  private readonly keepPassing: boolean;
 
   constructor(
     private readonly meta: SummaryMeta,
     private readonly host: ReportedHost,
     opts: { keepResults: boolean } = { keepResults: true },
   ) {
-    this.results = opts.keepResults ? new ResultStore() : null;
+    this.keepPassing = opts.keepResults;
   }
 
+  /** Each suite's wall time as the run measured it (shrinking included), when it did. */
+  private readonly suiteMs = new Map<Suite, number>();
+
   /**
-   * Count settled verdicts; returns the first divergence of each kind not seen
-   * before (for the caller to shrink and report with `report`).
+   * Count settled verdicts, settled together in `wallMs` (shared among them by
+   * calls made); returns the first divergence of each kind not seen before
+   * (for the caller to shrink and report with `report`).
    */
-  add(verdicts: readonly CaseVerdict[]): CaseVerdict[] {
+  add(verdicts: readonly CaseVerdict[], wallMs = 0): CaseVerdict[] {
     countRuleHits(verdicts, this.hits);
     const fresh: CaseVerdict[] = [];
-    for (const v of verdicts) {
+    const shares = timeShares(verdicts, wallMs);
+    for (const [i, v] of verdicts.entries()) {
       const counts = this.suites.get(v.suite) ?? zero();
       this.suites.set(v.suite, counts);
+      const ms = shares[i]!;
       for (const c of [counts, this.total]) {
         c.cases++;
         c[COUNTED[v.status]]++;
+        c.ms += ms;
       }
-      this.results?.add(caseResult(v, this.meta));
+      if (this.keepPassing || v.status !== 'pass') this.results.add(caseResult(v, this.meta, ms));
       if (v.status !== 'diverge') continue;
       const key = `${v.suite}:${signature(v)}`;
       const kind = this.kinds.get(key);
@@ -142,6 +160,11 @@ export class Tally {
       }
     }
     return fresh;
+  }
+
+  /** A suite's whole wall time, shrinking included (else its cases' times add up to it). */
+  time(suite: Suite, ms: number): void {
+    this.suiteMs.set(suite, (this.suiteMs.get(suite) ?? 0) + ms);
   }
 
   /** Cases that diverged so far. */
@@ -169,7 +192,7 @@ export class Tally {
     const suites: Partial<Record<Suite, Counts>> = {};
     for (const suite of SUITES) {
       const c = this.suites.get(suite);
-      if (c) suites[suite] = { ...c };
+      if (c) suites[suite] = { ...c, ms: this.suiteMs.get(suite) ?? c.ms };
     }
     const divergences = [...this.kinds.values()].flatMap((k) =>
       k.report ? [{ ...k.report, count: k.count }] : [],
@@ -192,18 +215,33 @@ export class Tally {
         aioNrAtStart: this.host.aioNr,
       },
       suites,
-      ...this.total,
+      cases: this.total.cases,
+      passed: this.total.passed,
+      diverged: this.total.diverged,
+      inconclusive: this.total.inconclusive,
+      skipped: this.total.skipped,
       rulesCovered: coverage.filter((c) => c.hits > 0).length,
       rulesTotal: coverage.length,
       coverage,
       divergences,
       wallMs,
-      results: this.results ?? [],
+      results: this.results,
     };
   }
 }
 
-function caseResult(v: CaseVerdict, meta: SummaryMeta): CaseResult {
+/**
+ * Each case's share of the wall time of the verdicts settled with it, by the
+ * calls it made (runs times steps): a worker runs cases in batches, two at a
+ * time, so no case has a time of its own. A case that never ran gets 0.
+ */
+export function timeShares(verdicts: readonly CaseVerdict[], wallMs: number): number[] {
+  const calls = verdicts.map((v) => v.attempts * Math.max(1, v.case.steps.length));
+  const total = calls.reduce((a, b) => a + b, 0);
+  return calls.map((n) => (total > 0 ? (wallMs * n) / total : 0));
+}
+
+function caseResult(v: CaseVerdict, meta: SummaryMeta, ms: number): CaseResult {
   return {
     suite: v.suite,
     index: v.index,
@@ -221,8 +259,10 @@ function caseResult(v: CaseVerdict, meta: SummaryMeta): CaseResult {
             .filter((s) => s.diffs.length > 0)
             .map((s) => ({ step: s.index, diffs: s.diffs })),
           replay: replayCase(v.shown ?? v.case, meta),
+          kind: signature(v),
         }
       : {}),
+    ms,
   };
 }
 

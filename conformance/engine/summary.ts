@@ -13,6 +13,8 @@ export interface DivergenceReport {
   readonly index: number;
   /** How many cases of the run diverge the same way (same rule, fields and errnos); this one stands for them. */
   readonly count: number;
+  /** The kind (engine/signature.ts): every CaseResult of this suite with the same kind is one of `count`. */
+  readonly kind: string;
   readonly name?: string;
   /** The minimal case (shrunk when the suite allows it), as replayable JSON. */
   readonly case: Case;
@@ -38,6 +40,24 @@ export interface CaseResult {
   readonly differences?: DivergenceReport['differences'];
   /** For a divergence: the command that replays this very case. */
   readonly replay?: string;
+  /** For a divergence: its kind, as its suite's DivergenceReport of that kind names it. */
+  readonly kind?: string;
+  /**
+   * Its share, in milliseconds, of the wall time of the chunk it was settled in,
+   * weighted by the calls it made (runs times steps): cases run two batches at a
+   * time in a worker and are not timed one by one. 0 for a case that never ran.
+   */
+  readonly ms: number;
+}
+
+export interface SuiteCounts {
+  readonly cases: number;
+  readonly passed: number;
+  readonly diverged: number;
+  readonly inconclusive: number;
+  readonly skipped: number;
+  /** Wall time of the suite, shrinking included (its cases' ms add up to less). */
+  readonly ms: number;
 }
 
 export interface RuleCoverage {
@@ -66,20 +86,7 @@ export interface RunSummary {
     readonly aioMaxNr: number | string | null;
     readonly aioNrAtStart: number | string | null;
   };
-  readonly suites: Readonly<
-    Partial<
-      Record<
-        Suite,
-        {
-          readonly cases: number;
-          readonly passed: number;
-          readonly diverged: number;
-          readonly inconclusive: number;
-          readonly skipped: number;
-        }
-      >
-    >
-  >;
+  readonly suites: Readonly<Partial<Record<Suite, SuiteCounts>>>;
   readonly cases: number;
   readonly passed: number;
   readonly diverged: number;
@@ -93,8 +100,10 @@ export interface RunSummary {
   /** Why the run stopped before its end (Ctrl-C, --time-limit, --max-divergences); absent when it ran to the end. */
   readonly stopped?: string;
   /**
-   * Every case, for the TAP and JUnit reporters, in the order they were
-   * settled (read it once per use: a large run's results live on disk).
+   * Every case (TAP and JUnit list them all), or every case but the passing
+   * ones when the run was told not to keep those (the human and JSON reports
+   * list only the others), in the order they were settled. Iterate it once per
+   * use: a large run's results live on disk.
    */
   readonly results: Iterable<CaseResult>;
 }

@@ -1,10 +1,21 @@
 /**
- * The end-of-run report for a person at a terminal: what ran where, each
- * divergence with a command to replay it, the rules no case reached, a verdict.
+ * The end-of-run report for a person at a terminal: what ran where, each kind
+ * of divergence (its minimal case first, then its cases, each with its own
+ * differences and replay command), the rules no case reached, the inconclusive
+ * and skipped cases by reason, a verdict.
  */
 import { caseToString, describeCase } from '../cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
-import { differenceLines, printable, seconds, suitesOf } from './format.js';
+import type { Status } from '../engine/verdict.js';
+import {
+  caseLabel,
+  differenceLines,
+  minimalIsElsewhere,
+  printable,
+  resultDifferenceLines,
+  seconds,
+  suitesOf,
+} from './format.js';
 
 type Paint = (text: string) => string;
 
@@ -42,46 +53,178 @@ function countLine(c: Counts, p: Palette): string {
   ].join(' · ');
 }
 
-function divergence(d: DivergenceReport, p: Palette): string[] {
+/** Lines wrap before this width: a 140-step sequence is not one 5,000-character line. */
+const WIDTH = 100;
+
+/**
+ * Text wrapped at `sep` (a case description at its step separators, `; `;
+ * prose at its spaces), each line after the first indented by `indent`. A
+ * piece longer than the width stays whole.
+ */
+export function wrap(text: string, indent: string, sep = '; ', width = WIDTH): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of text.split(sep)) {
+    const next = line ? `${line}${sep}${part}` : part;
+    if (line && indent.length + next.length > width) {
+      lines.push(`${line}${sep.trimEnd()}`);
+      line = part;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : `${indent}${l}`));
+}
+
+/** A kind's minimal case: shrunk when its suite allows, what differed, how to replay it. */
+function minimalCase(d: DivergenceReport): string[] {
   const lines = [
-    p.red(
-      `DIVERGED ${d.suite} #${d.index}${d.name ? ` ${printable(d.name)}` : ''}${d.count > 1 ? ` (and ${d.count - 1} more cases alike)` : ''}`,
-    ),
-    `  ${printable(describeCase(d.case))}`,
+    `  minimal case: ${d.suite} #${d.index}${d.name ? ` ${printable(d.name)}` : ''}`,
+    ...wrap(`    ${printable(describeCase(d.case))}`, '      '),
   ];
   // Shrinking may have simplified the case: say what it was first found as.
   if (caseToString(d.original) !== caseToString(d.case))
-    lines.push(`  (shrunk from: ${printable(describeCase(d.original))})`);
-  lines.push(...differenceLines(d).map((l) => `  ${l}`));
-  if (d.reason) lines.push(`  reason: ${printable(d.reason)}`);
+    lines.push(...wrap(`    (shrunk from: ${printable(describeCase(d.original))})`, '      '));
+  lines.push(...differenceLines(d).map((l) => `    ${l}`));
+  if (d.reason) lines.push(...wrap(`    reason: ${printable(d.reason)}`, '      ', ' '));
   // On a line of its own, so that it can be copied whole.
-  lines.push('  replay:', `    ${printable(d.replay)}`);
+  lines.push('    replay:', `      ${printable(d.replay)}`);
   return lines;
 }
 
-/** How many inconclusive cases are shown one by one; TAP and JUnit list every case. */
-const INCONCLUSIVE_SHOWN = 10;
+/** One diverging case as found: its own differences and its own replay command. */
+function divergedCase(r: CaseResult): string[] {
+  return [
+    ...wrap(`  ${caseLabel(r)}`, '      '),
+    ...resultDifferenceLines(r).map((l) => `    ${l}`),
+    `    replay: ${printable(r.replay ?? '')}`,
+  ];
+}
+
+/** How many cases of each kind, and of each reason, are shown one by one; JSON, TAP and JUnit list every case. */
+const SHOWN = 10;
+/** Distinct reasons grouped before the rest are counted together (reasons may quote values). */
+const REASONS = 50;
+
+interface Group {
+  count: number;
+  readonly shown: CaseResult[];
+}
+
+/** What the report lists, gathered in one pass over the results (which may be on disk), bounded. */
+interface Listed {
+  /** Diverging cases per kind (suite and kind), first SHOWN of each. */
+  readonly kinds: Map<string, Group>;
+  /** Inconclusive and skipped cases per verdict and reason, first SHOWN of each. */
+  readonly reasons: Map<string, Group & { readonly status: Status; readonly reason: string }>;
+}
+
+const OTHER_REASONS = 'other reasons (too many distinct ones to group here)';
+
+function gather(s: RunSummary): Listed {
+  const kinds = new Map<string, Group>();
+  const reasons: Listed['reasons'] = new Map();
+  const keep = (g: Group, r: CaseResult) => {
+    g.count++;
+    if (g.shown.length < SHOWN) g.shown.push(r);
+  };
+  for (const r of s.results) {
+    if (r.status === 'diverge') {
+      const key = `${r.suite}:${r.kind ?? ''}`;
+      const g = kinds.get(key) ?? { count: 0, shown: [] };
+      kinds.set(key, g);
+      keep(g, r);
+    } else if (r.status !== 'pass') {
+      let reason = r.reason ?? 'none given';
+      if (!reasons.has(`${r.status}:${reason}`) && reasons.size >= REASONS) reason = OTHER_REASONS;
+      const key = `${r.status}:${reason}`;
+      const g = reasons.get(key) ?? { count: 0, shown: [], status: r.status, reason };
+      reasons.set(key, g);
+      keep(g, r);
+    }
+  }
+  return { kinds, reasons };
+}
 
 /**
- * Inconclusive cases with their reasons (a worker that died, aio-nr that kept
- * moving): they fail nothing, but the counts alone would not say what to look at.
+ * Each kind of divergence: how many cases, its minimal case first, then its
+ * cases as found, each with its own differences and replay command.
  */
-function inconclusive(s: RunSummary, p: Palette): string[] {
-  const shown: CaseResult[] = [];
-  // The results may live on disk (a large run): read only as far as the cases shown.
-  for (const r of s.results) {
-    if (shown.length === INCONCLUSIVE_SHOWN) break;
-    if (r.status === 'inconclusive') shown.push(r);
-  }
-  const lines = shown.flatMap((r) => [
-    p.yellow(`INCONCLUSIVE ${r.suite} #${r.index} ${printable(r.name)}`),
-    `  reason: ${printable(r.reason ?? 'none given')}`,
-  ]);
-  if (s.inconclusive > shown.length)
-    lines.push(
-      `(and ${s.inconclusive - shown.length} more inconclusive cases: --reporter tap or junit lists every case)`,
+function divergedKinds(s: RunSummary, listed: Listed, p: Palette): string[] {
+  const out: string[] = [];
+  for (const [i, d] of s.divergences.entries()) {
+    const g = listed.kinds.get(`${d.suite}:${d.kind}`);
+    out.push(
+      '',
+      p.red(
+        `DIVERGED ${d.suite} #${d.index}${d.name ? ` ${printable(d.name)}` : ''} · kind ${i + 1} of ${s.divergences.length} · ${d.count} case${d.count === 1 ? '' : 's'}`,
+      ),
+      `  kind: ${printable(d.kind)}`,
+      ...minimalCase(d),
     );
-  return lines;
+    const others = (g?.shown ?? []).filter((r) => minimalIsElsewhere(d, r));
+    if (others.length === 0) continue;
+    out.push('  cases of this kind, each as found:');
+    for (const r of others) out.push(...divergedCase(r));
+    const more = d.count - (g?.shown.length ?? 0);
+    if (more > 0) out.push(`  (and ${more} more: --reporter json, tap or junit lists every one)`);
+  }
+  // A kind whose report was never made (the run stopped before it was confirmed alone).
+  const reported = new Set(s.divergences.map((d) => `${d.suite}:${d.kind}`));
+  for (const [key, g] of listed.kinds) {
+    if (reported.has(key)) continue;
+    const kind = key.slice(key.indexOf(':') + 1);
+    out.push(
+      '',
+      p.red(
+        `DIVERGED ${g.shown[0]!.suite} · ${g.count} case${g.count === 1 ? '' : 's'}, no minimal case`,
+      ),
+      `  kind: ${printable(kind)}`,
+      ...g.shown.flatMap(divergedCase),
+    );
+    if (g.count > g.shown.length)
+      out.push(
+        `  (and ${g.count - g.shown.length} more: --reporter json, tap or junit lists every one)`,
+      );
+  }
+  return out;
+}
+
+const HEADING: Partial<Record<Status, string>> = {
+  inconclusive: 'INCONCLUSIVE',
+  skip: 'SKIPPED',
+};
+
+/**
+ * Inconclusive, then skipped cases, grouped by reason: they fail nothing, but
+ * the counts alone would not say what to look at.
+ */
+function byReason(listed: Listed, p: Palette): string[] {
+  const out: string[] = [];
+  for (const status of ['inconclusive', 'skip'] as const) {
+    for (const g of listed.reasons.values()) {
+      if (g.status !== status) continue;
+      out.push(
+        '',
+        ...wrap(
+          `${HEADING[status]} ${g.count} case${g.count === 1 ? '' : 's'}: ${printable(g.reason)}`,
+          '  ',
+          ' ',
+        ).map(p.yellow),
+        // Lumped together, each keeps its own reason.
+        ...g.shown.flatMap((r) =>
+          wrap(
+            `  ${caseLabel(r)}${g.reason === OTHER_REASONS ? ` (${printable(r.reason ?? 'none given')})` : ''}`,
+            '      ',
+          ),
+        ),
+      );
+      if (g.count > g.shown.length)
+        out.push(
+          `  (and ${g.count - g.shown.length} more: --reporter json, tap or junit lists every one)`,
+        );
+    }
+  }
+  return out;
 }
 
 /** What the kernel offers beyond the usual, as detected in it. */
@@ -105,9 +248,8 @@ export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
     const c = s.suites[suite];
     if (c) out.push(`  ${suite.padEnd(width)}  ${countLine(c, p)}`);
   }
-  for (const d of s.divergences) out.push('', ...divergence(d, p));
-  const unsure = inconclusive(s, p);
-  if (unsure.length > 0) out.push('', ...unsure);
+  const listed = gather(s);
+  out.push(...divergedKinds(s, listed, p));
 
   out.push('', `rules covered: ${s.rulesCovered} of ${s.rulesTotal}`);
   const uncovered = s.coverage.filter((r) => r.hits === 0);
@@ -116,6 +258,7 @@ export function renderHuman(s: RunSummary, opts: { color: boolean }): string {
     out.push(
       `  ${p.yellow(printable(r.id).padEnd(idWidth))}  ${printable(r.unreachable ?? 'no case reached it')}`,
     );
+  out.push(...byReason(listed, p));
 
   const verdict = s.diverged ? p.red(`DIVERGED (${s.diverged})`) : p.green('CONFORMANT');
   out.push('', `${p.bold(verdict)}  ${countLine(s, p)} · ${seconds(s.wallMs, 1)}s`);

@@ -1,7 +1,7 @@
 /** The reporters by name: each turns a RunSummary into text (whole, or a piece at a time). */
 import type { RunSummary } from '../engine/summary.js';
 import { renderHuman } from './human.js';
-import { renderJson } from './json.js';
+import { jsonChunks, renderJson } from './json.js';
 import { junitChunks, renderJunit } from './junit.js';
 import { renderTap, tapChunks } from './tap.js';
 
@@ -20,7 +20,8 @@ export function humanReport(s: RunSummary, color: boolean): string {
 
 /**
  * A report a piece at a time, for writing as it is made: TAP and JUnit list
- * every case, millions of them in a long run, and are never held whole.
+ * every case, JSON every case that did not pass, millions of them in a long
+ * run, and are never held whole.
  */
 export function reportChunks(
   name: ReporterName,
@@ -29,5 +30,6 @@ export function reportChunks(
 ): Iterable<string> {
   if (name === 'tap') return tapChunks(s);
   if (name === 'junit') return junitChunks(s);
-  return [name === 'human' ? renderHuman(s, opts) : REPORTERS[name](s)];
+  if (name === 'json') return jsonChunks(s);
+  return [renderHuman(s, opts)];
 }

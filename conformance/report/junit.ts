@@ -1,11 +1,23 @@
 /**
  * `--reporter junit`: the JUnit XML that Jenkins, GitLab and GitHub Actions'
- * test reporters read. Divergences are failures; skipped and inconclusive
- * cases are both <skipped> (JUnit has no "inconclusive"), told apart by message.
+ * test reporters read, valid against Jenkins' junit XSD. One <testsuite> per
+ * suite, one <testcase> per case, named `suite #index: description` (unique:
+ * descriptions repeat) with the suite as classname. Divergences are failures
+ * carrying their own differences and replay command; skipped and inconclusive
+ * cases are both <skipped> (JUnit has no "inconclusive"), told apart by text.
  */
 import { describeCase } from '../cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
-import { differenceLines, divergenceIndex, printable, seconds, suitesOf } from './format.js';
+import {
+  caseLabel,
+  kindIndex,
+  kindOf,
+  minimalIsElsewhere,
+  printable,
+  resultDifferenceLines,
+  seconds,
+  suitesOf,
+} from './format.js';
 
 /** Characters XML 1.0 forbids even as references: replaced, since a parser rejects the whole file. */
 const FORBIDDEN =
@@ -37,33 +49,46 @@ function attrs(a: Record<string, string | number>): string {
 }
 
 /** The one-line failure message: what differed, as a CI summary shows it. */
-function failureMessage(r: CaseResult, d: DivergenceReport | undefined): string {
-  const lines = d ? differenceLines(d) : [];
-  return lines.length ? lines.join('; ') : (r.reason ?? d?.reason ?? 'model and kernel differ');
+function failureMessage(r: CaseResult): string {
+  const lines = resultDifferenceLines(r);
+  return lines.length ? lines.join('; ') : (r.reason ?? 'model and kernel differ');
 }
 
+/** Everything about this very case, then where its kind's minimal case is (when it is another). */
 function failureBody(r: CaseResult, d: DivergenceReport | undefined): string {
-  const reason = r.reason ?? d?.reason;
-  const lines = d ? [`case: ${printable(describeCase(d.case))}`, ...differenceLines(d)] : [];
-  if (reason) lines.push(`reason: ${printable(reason)}`);
-  if (d) lines.push(`replay: ${printable(d.replay)}`);
+  const lines = [`case: ${caseLabel(r)}`, ...resultDifferenceLines(r)];
+  if (r.reason) lines.push(`reason: ${printable(r.reason)}`);
+  if (r.replay) lines.push(`replay: ${printable(r.replay)}`);
+  if (r.kind) lines.push(`kind: ${printable(r.kind)}${d ? ` (${d.count} cases)` : ''}`);
+  if (d && minimalIsElsewhere(d, r))
+    lines.push(
+      `minimal case of this kind: ${printable(describeCase(d.case))}`,
+      `replay minimal: ${printable(d.replay)}`,
+    );
   return lines.join('\n');
 }
 
+/** Seconds as JUnit's time attribute holds them; microseconds, since most cases take well under one. */
+const time = (ms: number) => seconds(ms, 6);
+
+/**
+ * One <testcase>. The Jenkins schema allows <skipped> no attributes, so a
+ * skip's reason is its text; an inconclusive case is a skip whose text says so.
+ */
 function testcase(r: CaseResult, d: DivergenceReport | undefined): string {
-  const open = `    <testcase${attrs({ classname: `aiospec.${r.suite}`, name: printable(r.name), time: 0 })}`;
+  const open = `    <testcase${attrs({ name: caseLabel(r), classname: `aiospec.${r.suite}`, time: time(r.ms) })}`;
   const reason = r.reason ? printable(r.reason) : '';
   switch (r.status) {
     case 'pass':
       return `${open}/>`;
     case 'skip':
-      return `${open}><skipped${attrs({ message: reason || 'skipped' })}/></testcase>`;
+      return `${open}><skipped>${text(reason || 'skipped')}</skipped></testcase>`;
     case 'inconclusive':
-      return `${open}><skipped${attrs({ message: `inconclusive: ${reason || 'no reason given'}` })}/></testcase>`;
+      return `${open}><skipped>${text(`inconclusive: ${reason || 'no reason given'}`)}</skipped></testcase>`;
     case 'diverge':
       return [
         `${open}>`,
-        `      <failure${attrs({ message: printable(failureMessage(r, d)), type: 'divergence' })}>${text(failureBody(r, d))}</failure>`,
+        `      <failure${attrs({ message: printable(failureMessage(r)), type: 'divergence' })}>${text(failureBody(r, d))}</failure>`,
         '    </testcase>',
       ].join('\n');
   }
@@ -76,7 +101,7 @@ type Counted = {
   readonly skipped: number;
 };
 
-/** The attributes' counts, from the same tally the <testcase> elements come from. */
+/** The counts as JUnit names them: inconclusive cases are skips (they fail nothing). */
 function counts(c: Counted | undefined) {
   return {
     tests: c?.cases ?? 0,
@@ -92,7 +117,7 @@ export function renderJunit(s: RunSummary): string {
 
 /** The XML a piece at a time: a run's results are read once per suite, never all held. */
 export function* junitChunks(s: RunSummary): Generator<string> {
-  const byKey = divergenceIndex(s);
+  const kinds = kindIndex(s);
   const properties = [
     '    <properties>',
     ...Object.entries({
@@ -107,15 +132,16 @@ export function* junitChunks(s: RunSummary): Generator<string> {
     ),
     '    </properties>',
   ];
-  const total = { name: 'aiospec', ...counts(s), time: seconds(s.wallMs, 3) };
-  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs(total)}>\n`;
+  // <testsuites> takes no skipped count in the Jenkins schema; each <testsuite> has one.
+  const { skipped: _skipped, ...total } = counts(s);
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs({ name: 'aiospec', ...total, time: seconds(s.wallMs, 3) })}>\n`;
   for (const suite of suitesOf(s)) {
-    // Cases are not timed one by one; the run's wall time is on <testsuites>.
-    yield `${[`  <testsuite${attrs({ name: suite, ...counts(s.suites[suite]), time: 0 })}>`, ...properties].join('\n')}\n`;
+    const c = s.suites[suite];
+    yield `${[`  <testsuite${attrs({ name: suite, ...counts(c), time: seconds(c?.ms ?? 0, 3) })}>`, ...properties].join('\n')}\n`;
     let lines: string[] = [];
     for (const r of s.results) {
       if (r.suite !== suite) continue;
-      lines.push(testcase(r, byKey.get(`${suite}:${r.index}`)));
+      lines.push(testcase(r, kindOf(kinds, r)));
       if (lines.length >= 1024) {
         yield `${lines.join('\n')}\n`;
         lines = [];

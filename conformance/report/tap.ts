@@ -6,7 +6,16 @@
 import { jsonInteger } from '../../real/protocol.js';
 import { describeCase } from '../cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
-import { divergenceIndex, printable, seconds, suitesOf } from './format.js';
+import {
+  caseLabel,
+  kindIndex,
+  kindOf,
+  minimalIsElsewhere,
+  printable,
+  resultDifferenceLines,
+  seconds,
+  suitesOf,
+} from './format.js';
 
 /** TAP14 escaping: `\` and `#` in descriptions and reasons, so no `#` reads as a directive. */
 function tapEscape(s: string): string {
@@ -39,32 +48,39 @@ function yamlValue(v: unknown): string {
   return yamlString(String(v));
 }
 
-/** The diagnostic block of a divergence: what differed, and how to run it again. */
+/** `key: value` lines of a YAML block: a list of flow mappings, or `[]` when empty. */
+function yamlList(key: string, items: readonly Record<string, unknown>[]): string[] {
+  if (items.length === 0) return [`${key}: []`];
+  return [`${key}:`, ...items.map((x) => `  - ${yamlValue(x)}`)];
+}
+
+/**
+ * The YAML diagnostics of a divergence: this very case's differences and the
+ * command that replays it, then its kind's minimal case when that is another.
+ */
 function diagnostics(r: CaseResult, d: DivergenceReport | undefined): string[] {
+  const diffs = (r.differences ?? []).flatMap(({ step, diffs }) =>
+    diffs.map((x) => ({ step, field: x.field, model: x.model, real: x.real })),
+  );
   const lines = [
     '---',
-    `message: ${yamlString(r.reason ?? d?.reason ?? 'model and kernel differ')}`,
+    `message: ${yamlString(resultDifferenceLines(r).join('; ') || r.reason || 'model and kernel differ')}`,
     'severity: fail',
+    ...yamlList('differences', diffs),
   ];
-  if (d) {
-    lines.push(`case: ${yamlString(describeCase(d.case))}`);
-    const diffs = d.differences.flatMap(({ step, diffs }) => diffs.map((x) => ({ step, ...x })));
-    lines.push(diffs.length ? 'differences:' : 'differences: []');
-    for (const x of diffs)
-      lines.push(
-        `  - step: ${x.step}`,
-        `    field: ${yamlString(x.field)}`,
-        `    model: ${yamlValue(x.model)}`,
-        `    real: ${yamlValue(x.real)}`,
-      );
-    lines.push(`replay: ${yamlString(d.replay)}`);
-  }
+  if (r.reason) lines.push(`reason: ${yamlString(r.reason)}`);
+  if (r.replay) lines.push(`replay: ${yamlString(r.replay)}`);
+  if (r.kind) lines.push(`kind: ${yamlString(r.kind)}`);
+  if (d && minimalIsElsewhere(d, r))
+    lines.push(
+      `minimal: ${yamlValue({ case: describeCase(d.case), replay: d.replay, count: d.count })}`,
+    );
   lines.push('...');
   return lines.map((l) => `  ${l}`);
 }
 
 function testPoint(n: number, r: CaseResult, d: DivergenceReport | undefined): string[] {
-  const name = tapEscape(r.name) || `case ${r.index}`;
+  const name = tapEscape(caseLabel(r));
   const reason = r.reason ? tapEscape(r.reason) : '';
   switch (r.status) {
     case 'pass':
@@ -89,7 +105,7 @@ export function* tapChunks(s: RunSummary): Generator<string> {
     // A comment: nothing in it reads as a directive, so it only has to stay on one line.
     `# aiospec ${printable(s.target)}: kernel ${printable(s.kernel.release)} ${printable(s.kernel.machine)}, profile ${printable(s.profile)}, seed ${s.seed}`,
   ].join('\n')}\n`;
-  const byKey = divergenceIndex(s);
+  const kinds = kindIndex(s);
   const suites = suitesOf(s);
   for (const [i, suite] of suites.entries()) {
     const n = s.suites[suite]?.cases ?? 0;
@@ -101,7 +117,7 @@ export function* tapChunks(s: RunSummary): Generator<string> {
     for (const r of s.results) {
       if (r.suite !== suite) continue;
       failed ||= r.status === 'diverge';
-      for (const l of testPoint(++j, r, byKey.get(`${suite}:${r.index}`))) lines.push(`    ${l}`);
+      for (const l of testPoint(++j, r, kindOf(kinds, r))) lines.push(`    ${l}`);
       if (lines.length >= 1024) {
         yield `${lines.join('\n')}\n`;
         lines = [];

@@ -139,7 +139,7 @@ describe('several reporters in one run', () => {
     ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe('');
-    expect(JSON.parse(readFileSync(json, 'utf8')).tool).toBe('aiospec');
+    expect(JSON.parse(readFileSync(json, 'utf8')).tool.name).toBe('aiospec');
     expect(readFileSync(tap, 'utf8')).toMatch(/^TAP version 14\n/);
     rmSync(tap);
     rmSync(json);

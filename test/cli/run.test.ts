@@ -58,7 +58,8 @@ describe.skipIf(REAL !== null)(
       expect(r.code, r.err).toBe(0);
       const s = JSON.parse(r.out);
       expect(s).toMatchObject({
-        tool: 'aiospec',
+        schemaVersion: 1,
+        tool: { name: 'aiospec' },
         target: 'host',
         profile: 'linux',
         seed: 1,

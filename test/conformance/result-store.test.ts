@@ -9,12 +9,14 @@ const result = (index: number): CaseResult => ({
   name: `io_setup(${index}, zero) — “${'é'.repeat(index % 3)}”`,
   status: index % 2 ? 'diverge' : 'pass',
   rules: ['setup.ok'],
+  ms: index / 7,
   ...(index % 2
     ? {
         differences: [
           { step: 0, diffs: [{ field: 'aioNrDelta', model: BigInt(index), real: 2n ** 70n }] },
         ],
         replay: `aiospec run --case '{"steps":[]}' # ${index}`,
+        kind: 'setup:setup.ok:aioNrDelta',
       }
     : {}),
 });

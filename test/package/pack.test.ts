@@ -114,11 +114,13 @@ describe('the packed package', () => {
       'dist/model/index.d.ts',
       'dist/real/worker/main.js',
       'dist/playground/index.html',
+      'schema/report.schema.json',
+      'schema/trace.schema.json',
     ])
       expect(paths).toContain(p);
     const stray = paths.filter(
       (p) =>
-        !/^(bin\/aiospec|LICENSE|README\.md|package\.json|dist\/playground\/index\.html|dist\/(conformance|model|real)\/.+\.(js|d\.ts))$/.test(
+        !/^(bin\/aiospec|LICENSE|README\.md|package\.json|dist\/playground\/index\.html|schema\/(report|trace|case)\.schema\.json|dist\/(conformance|model|real)\/.+\.(js|d\.ts))$/.test(
           p,
         ),
     );

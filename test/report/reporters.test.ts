@@ -1,8 +1,12 @@
 /**
- * The four reporters on hand-made summaries. TAP and JUnit are checked by
- * small structural checkers written here (no parser dependency): what a CI
- * system needs is that the documents are well-formed and their counts agree.
+ * The four reporters on hand-made summaries (hostile names, u64 values past
+ * 2^53, several cases of one kind). TAP and JUnit are checked by small
+ * structural checkers written here, strict about escaping; the real
+ * consumers (tap-parser, junit2json, xmllint, ajv) read real runs' reports in
+ * consumers.test.ts, and the JSON report of these summaries here.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type Case,
@@ -12,10 +16,15 @@ import {
   parseCase,
 } from '../../conformance/cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../../conformance/engine/summary.js';
-import { renderHuman } from '../../conformance/report/human.js';
-import { renderJson } from '../../conformance/report/json.js';
+import { jsonReplacer, seconds } from '../../conformance/report/format.js';
+import { renderHuman, wrap } from '../../conformance/report/human.js';
+import { jsonReport, renderJson } from '../../conformance/report/json.js';
 import { renderJunit } from '../../conformance/report/junit.js';
 import { renderTap } from '../../conformance/report/tap.js';
+
+import { schemaValidator } from '../support/consumers.js';
+
+const PACKAGE = resolve(import.meta.dirname, '../../package.json');
 
 // ---------------------------------------------------------------- fixtures
 
@@ -62,11 +71,12 @@ const divergences: DivergenceReport[] = [
     differences: [{ step: 0, diffs: [{ field: 'errno', model: 'EINVAL', real: null }] }],
     reason: 'confirmed on 3 attempts # really',
     replay: replay(weirdCase),
+    kind: 'setup:setup.nr-zero:errno:EINVAL/null',
   },
   {
     suite: 'stateful',
     index: 0,
-    count: 12,
+    count: 2,
     case: bigCase,
     original: bigOriginal,
     differences: [
@@ -80,14 +90,31 @@ const divergences: DivergenceReport[] = [
       { step: 1, diffs: [{ field: 'ringGone', model: true, real: false }] },
     ],
     replay: `aiospec run --suite stateful --seed=7 --path=0:1   # or: ${replay(bigCase)}`,
+    kind: 'setup:setup.ok:aioNrDelta,ring',
   },
 ];
 
-const result = (r: Omit<CaseResult, 'rules'>): CaseResult => ({ rules: ['setup.ok'], ...r });
+/** A second case of the stateful kind, with differences of its own. */
+const otherCase: Case = { steps: [{ op: 'setup', nr: 3, ctx: 'zero' }] };
+
+const result = (r: Omit<CaseResult, 'rules' | 'ms'> & { ms?: number }): CaseResult => ({
+  rules: ['setup.ok'],
+  ms: 1.25,
+  ...r,
+});
 
 const divergedResults: CaseResult[] = [
   result({ suite: 'table', index: 0, name: 'nr_events 0', status: 'pass' }),
-  result({ suite: 'table', index: 1, name: WEIRD, status: 'diverge' }),
+  result({
+    suite: 'table',
+    index: 1,
+    name: WEIRD,
+    status: 'diverge',
+    reason: 'confirmed on 3 attempts # really',
+    differences: divergences[0]!.differences,
+    replay: replay(weirdCase),
+    kind: divergences[0]!.kind,
+  }),
   result({
     suite: 'table',
     index: 2,
@@ -110,8 +137,28 @@ const divergedResults: CaseResult[] = [
     status: 'skip',
     reason: 'no kernel address',
   }),
-  result({ suite: 'stateful', index: 0, name: describeCase(bigCase), status: 'diverge' }),
+  result({
+    suite: 'stateful',
+    index: 0,
+    name: describeCase(bigOriginal),
+    status: 'diverge',
+    differences: [
+      { step: 0, diffs: [{ field: 'aioNrDelta', model: BIG, real: 1n }] },
+      { step: 2, diffs: [{ field: 'ring.pages', model: 1, real: 2 }] },
+    ],
+    replay: replay(bigOriginal),
+    kind: divergences[1]!.kind,
+  }),
   result({ suite: 'stateful', index: 1, name: 'io_setup(1, zero)', status: 'pass' }),
+  result({
+    suite: 'stateful',
+    index: 2,
+    name: describeCase(otherCase),
+    status: 'diverge',
+    differences: [{ step: 0, diffs: [{ field: 'ring.nr', model: 0, real: 383 }] }],
+    replay: replay(otherCase),
+    kind: divergences[1]!.kind,
+  }),
 ];
 
 const base = {
@@ -138,8 +185,8 @@ const base = {
 const conformant: RunSummary = {
   ...base,
   suites: {
-    table: { cases: 2, passed: 2, diverged: 0, inconclusive: 0, skipped: 0 },
-    props: { cases: 1, passed: 1, diverged: 0, inconclusive: 0, skipped: 0 },
+    table: { cases: 2, passed: 2, diverged: 0, inconclusive: 0, skipped: 0, ms: 500 },
+    props: { cases: 1, passed: 1, diverged: 0, inconclusive: 0, skipped: 0, ms: 300 },
   },
   cases: 3,
   passed: 3,
@@ -164,13 +211,13 @@ const diverged: RunSummary = {
     features: { faultInjection: false, aio: true },
   },
   suites: {
-    table: { cases: 3, passed: 1, diverged: 1, inconclusive: 0, skipped: 1 },
-    props: { cases: 3, passed: 1, diverged: 0, inconclusive: 1, skipped: 1 },
-    stateful: { cases: 2, passed: 1, diverged: 1, inconclusive: 0, skipped: 0 },
+    table: { cases: 3, passed: 1, diverged: 1, inconclusive: 0, skipped: 1, ms: 4000 },
+    props: { cases: 3, passed: 1, diverged: 0, inconclusive: 1, skipped: 1, ms: 3000 },
+    stateful: { cases: 3, passed: 1, diverged: 2, inconclusive: 0, skipped: 0, ms: 5000 },
   },
-  cases: 8,
+  cases: 9,
   passed: 3,
-  diverged: 2,
+  diverged: 3,
   inconclusive: 1,
   skipped: 2,
   divergences,
@@ -298,6 +345,19 @@ function yamlField(yaml: readonly string[], key: string): unknown[] {
     .map((m) => JSON.parse(m[1]!));
 }
 
+/** The flow mappings of a YAML list under `key` (one `  - {...}` line each). */
+function yamlList(yaml: readonly string[], key: string): unknown[] {
+  const at = yaml.indexOf(`${key}:`);
+  if (at < 0) return [];
+  const items: unknown[] = [];
+  for (const l of yaml.slice(at + 1)) {
+    const m = /^ {2}- (.*)$/.exec(l);
+    if (!m) break;
+    items.push(JSON.parse(m[1]!));
+  }
+  return items;
+}
+
 // ---------------------------------------------------------------- an XML well-formedness checker
 
 interface XmlElement {
@@ -377,20 +437,65 @@ const kids = (el: XmlElement, name: string) => el.children.filter((c) => c.name 
 // ---------------------------------------------------------------- the tests
 
 describe('json reporter', () => {
-  it('is one line of JSON with every field but the per-case results', () => {
+  const strict = schemaValidator('report', { strict: true });
+
+  it('is one line of JSON, valid against schema/report.schema.json with every field described', () => {
     for (const s of [conformant, diverged]) {
       const text = renderJson(s);
       expect(text.endsWith('\n')).toBe(true);
       expect(text.slice(0, -1)).not.toContain('\n');
       const parsed = JSON.parse(text) as Record<string, unknown>;
-      expect(Object.keys(parsed).sort()).toEqual(
-        Object.keys(s)
-          .filter((k) => k !== 'results')
-          .sort(),
-      );
-      expect(parsed.cases).toBe(s.cases);
-      expect(parsed.environment).toEqual(s.environment);
+      expect(strict(parsed), JSON.stringify(strict.errors)).toBe(true);
+      expect(parsed).toEqual(JSON.parse(JSON.stringify(jsonReport(s), jsonReplacer)));
+      expect(parsed).toMatchObject({
+        schemaVersion: 1,
+        tool: { name: 'aiospec', version: JSON.parse(readFileSync(PACKAGE, 'utf8')).version },
+        cases: s.cases,
+        environment: s.environment,
+      });
     }
+  });
+
+  it('lists every non-passing case with its verdict and reason, a divergence with its own differences and replay', () => {
+    const parsed = JSON.parse(renderJson(diverged)) as ReturnType<typeof jsonReport>;
+    expect(parsed.nonPassing.map((c) => [c.suite, c.index, c.verdict, c.reason])).toEqual([
+      ['table', 1, 'diverged', 'confirmed on 3 attempts # really'],
+      ['table', 2, 'skipped', 'needs #gvisor \\ runsc'],
+      ['props', 1, 'inconclusive', 'aio-nr moved under the case'],
+      ['props', 2, 'skipped', 'no kernel address'],
+      ['stateful', 0, 'diverged', undefined],
+      ['stateful', 2, 'diverged', undefined],
+    ]);
+    const [first, second] = parsed.nonPassing.filter((c) => c.suite === 'stateful');
+    expect(first!.replay).toBe(replay(bigOriginal));
+    expect(second!.replay).toBe(replay(otherCase));
+    expect(second!.differences).toEqual([
+      { step: 0, diffs: [{ field: 'ring.nr', model: 0, real: 383 }] },
+    ]);
+    expect(first!.differences![0]!.diffs[0]).toEqual({
+      field: 'aioNrDelta',
+      model: BIG.toString(),
+      real: 1,
+    });
+    expect(first!.kind).toBe(parsed.divergences[1]!.kind);
+  });
+
+  it('the schema refuses what the report must not be', () => {
+    const loose = schemaValidator('report', { strict: false });
+    const good = JSON.parse(renderJson(diverged)) as Record<string, unknown>;
+    expect(loose(good)).toBe(true);
+    for (const bad of [
+      { ...good, schemaVersion: 2 },
+      {
+        ...good,
+        nonPassing: [{ suite: 'props', index: 0, name: 'x', verdict: 'diverged', ms: 0 }],
+      },
+      { ...good, nonPassing: [{ suite: 'props', index: 0, name: 'x', verdict: 'skipped', ms: 0 }] },
+      { ...good, cases: -1 },
+    ])
+      expect(loose(bad)).toBe(false);
+    // A field the schema does not describe: the published schema lets readers ignore it, the tests do not.
+    expect(strict({ ...good, extra: 1 })).toBe(false);
   });
 
   it('writes cases as caseToJson does, so that they replay exactly', () => {
@@ -433,8 +538,8 @@ describe('tap reporter', () => {
       [true, 'props'],
     ]);
     expect(doc.points[0]!.subtest!.points.map((p) => p.description)).toEqual([
-      'nr_events 0',
-      'nr_events 1',
+      'table #0: nr_events 0',
+      'table #1: nr_events 1',
     ]);
   });
 
@@ -449,10 +554,11 @@ describe('tap reporter', () => {
 
     const weird = table![1]!;
     expect(weird.ok).toBe(false);
-    expect(weird.description).toBe(WEIRD_SHOWN);
-    expect(yamlField(weird.yaml!, 'replay')).toEqual([divergences[0]!.replay]);
-    expect(yamlField(weird.yaml!, 'field')).toEqual(['errno']);
-    expect(yamlField(weird.yaml!, 'real')).toEqual([null]);
+    expect(weird.description).toBe(`table #1: ${WEIRD_SHOWN}`);
+    expect(yamlField(weird.yaml!, 'replay')).toEqual([replay(weirdCase)]);
+    expect(yamlList(weird.yaml!, 'differences')).toEqual([
+      { step: 0, field: 'errno', model: 'EINVAL', real: null },
+    ]);
     expect(table![2]!.directive).toEqual({ kind: 'SKIP', reason: 'needs #gvisor \\ runsc' });
 
     expect(props!.map((p) => p.ok)).toEqual([true, true, true]);
@@ -462,21 +568,31 @@ describe('tap reporter', () => {
     });
     expect(props![2]!.directive?.kind).toBe('SKIP');
 
-    const big = stateful![0]!;
-    expect(yamlField(big.yaml!, 'step')).toEqual([0, 0, 1]);
-    expect(yamlField(big.yaml!, 'model')).toEqual([BIG.toString(), 1, true]);
-    expect(yamlField(big.yaml!, 'real')).toEqual([1, 2, false]);
+    // Each diverging case its own differences and replay; the kind's minimal case after them.
+    const [big, , other] = stateful!;
+    expect(yamlList(big!.yaml!, 'differences')).toEqual([
+      { step: 0, field: 'aioNrDelta', model: BIG.toString(), real: 1 },
+      { step: 2, field: 'ring.pages', model: 1, real: 2 },
+    ]);
+    expect(yamlField(big!.yaml!, 'replay')).toEqual([replay(bigOriginal)]);
+    expect(yamlList(other!.yaml!, 'differences')).toEqual([
+      { step: 0, field: 'ring.nr', model: 0, real: 383 },
+    ]);
+    expect(yamlField(other!.yaml!, 'replay')).toEqual([replay(otherCase)]);
+    expect(yamlField(other!.yaml!, 'minimal')).toEqual([
+      { case: describeCase(bigCase), replay: divergences[1]!.replay, count: 2 },
+    ]);
     // Only divergences carry diagnostics.
-    expect(doc.points.flatMap((p) => p.subtest!.points).filter((p) => p.yaml)).toHaveLength(2);
+    expect(doc.points.flatMap((p) => p.subtest!.points).filter((p) => p.yaml)).toHaveLength(3);
   });
 
   it('ends with the run counts as comments', () => {
     const doc = checkTap(renderTap(diverged));
     expect(doc.comments).toEqual(
       expect.arrayContaining([
-        '# cases 8',
+        '# cases 9',
         '# passed 3',
-        '# diverged 2',
+        '# diverged 3',
         '# inconclusive 1',
         '# skipped 2',
         '# rules covered 2 of 3',
@@ -506,10 +622,12 @@ describe('junit reporter', () => {
         errors: '0',
         skipped: String(cases.filter((c) => kids(c, 'skipped').length).length),
       });
-      expect(root.attrs).toMatchObject({ name: 'aiospec', ...count(all) });
+      const { skipped, ...total } = count(all);
+      // Jenkins' XSD allows no skipped count on <testsuites>; each <testsuite> has its own.
+      expect(root.attrs).toEqual({ name: 'aiospec', ...total, time: seconds(s.wallMs, 3) });
       expect(root.attrs.tests).toBe(String(s.cases));
       expect(root.attrs.failures).toBe(String(s.diverged));
-      expect(root.attrs.skipped).toBe(String(s.skipped + s.inconclusive));
+      expect(skipped).toBe(String(s.skipped + s.inconclusive));
       for (const suite of kids(root, 'testsuite')) {
         expect(suite.attrs).toMatchObject(count(kids(suite, 'testcase')));
         const props = kids(kids(suite, 'properties')[0]!, 'property');
@@ -521,8 +639,11 @@ describe('junit reporter', () => {
           'kernel.release': s.kernel.release,
           'kernel.machine': s.kernel.machine,
         });
-        for (const c of kids(suite, 'testcase'))
+        for (const c of kids(suite, 'testcase')) {
           expect(c.attrs.classname).toBe(`aiospec.${suite.attrs.name}`);
+          expect(c.attrs.name).toMatch(new RegExp(`^${suite.attrs.name} #\\d+: `));
+          expect(c.attrs.time).toBe('0.001250');
+        }
       }
     });
   }
@@ -531,18 +652,32 @@ describe('junit reporter', () => {
     const root = parseXml(renderJunit(diverged));
     const [table, props] = kids(root, 'testsuite');
     const weird = kids(table!, 'testcase')[1]!;
-    expect(weird.attrs.name).toBe(WEIRD_SHOWN);
+    expect(weird.attrs.name).toBe(`table #1: ${WEIRD_SHOWN}`);
     const failure = kids(weird, 'failure')[0]!;
     expect(failure.attrs.type).toBe('divergence');
     expect(failure.attrs.message).toBe('step 0 · errno: model EINVAL, kernel none');
-    expect(failure.text).toContain(`replay: ${divergences[0]!.replay}`);
+    expect(failure.text).toContain(`replay: ${replay(weirdCase)}`);
     expect(failure.text).toContain('reason: confirmed on 3 attempts # really');
-    expect(kids(kids(table!, 'testcase')[2]!, 'skipped')[0]!.attrs.message).toBe(
-      'needs #gvisor \\ runsc',
-    );
-    expect(kids(kids(props!, 'testcase')[1]!, 'skipped')[0]!.attrs.message).toBe(
+    // The Jenkins XSD gives <skipped> no attributes: the reason is its text.
+    const skip = kids(kids(table!, 'testcase')[2]!, 'skipped')[0]!;
+    expect([skip.attrs, skip.text]).toEqual([{}, 'needs #gvisor \\ runsc']);
+    expect(kids(kids(props!, 'testcase')[1]!, 'skipped')[0]!.text).toBe(
       'inconclusive: aio-nr moved under the case',
     );
+  });
+
+  it("gives every diverging case its own differences and replay, and its kind's minimal case", () => {
+    const root = parseXml(renderJunit(diverged));
+    const stateful = kids(root, 'testsuite')[2]!;
+    const [big, , other] = kids(stateful, 'testcase').map((c) => kids(c, 'failure')[0]);
+    expect(big!.attrs.message).toBe(
+      'step 0 · aioNrDelta: model 1152921504606846976, kernel 1; step 2 · ring.pages: model 1, kernel 2',
+    );
+    expect(big!.text).toContain(`replay: ${replay(bigOriginal)}`);
+    expect(other!.attrs.message).toBe('step 0 · ring.nr: model 0, kernel 383');
+    expect(other!.text).toContain(`replay: ${replay(otherCase)}`);
+    expect(other!.text).toContain(`minimal case of this kind: ${describeCase(bigCase)}`);
+    expect(other!.text).toContain(`replay minimal: ${divergences[1]!.replay}`);
   });
 
   it('replaces characters XML forbids rather than writing them', () => {
@@ -553,9 +688,12 @@ describe('junit reporter', () => {
     };
     const root = parseXml(renderJunit(s));
     const c = kids(kids(root, 'testsuite')[0]!, 'testcase')[0]!;
-    expect(c.attrs.name).toBe('bell\\x07 \uFFFD');
+    expect(c.attrs.name).toBe('table #0: bell\\x07 \uFFFD');
   });
 });
+
+/** The human report with sequences wrapped at their steps put back on one line. */
+const unwrapped = (text: string) => text.replace(/;\n +/g, '; ');
 
 describe('human reporter', () => {
   const ESC = '\x1b';
@@ -588,9 +726,9 @@ describe('human reporter', () => {
   });
 
   it('reports each divergence: the minimal case, what differed, the replay command', () => {
-    const text = renderHuman(diverged, { color: false });
+    const text = unwrapped(renderHuman(diverged, { color: false }));
     const lines = text.split('\n').map((l) => l.trim());
-    expect(lines).toContain(`DIVERGED table #1 ${WEIRD_SHOWN}`);
+    expect(lines).toContain(`DIVERGED table #1 ${WEIRD_SHOWN} · kind 1 of 2 · 1 case`);
     expect(lines).toContain(describeCase(weirdCase));
     expect(lines).toContain('step 0 · errno: model EINVAL, kernel none');
     expect(lines).toContain('reason: confirmed on 3 attempts # really');
@@ -600,23 +738,86 @@ describe('human reporter', () => {
     expect(lines).toContain('step 1 · ringGone: model true, kernel false');
     for (const d of divergences) expect(lines).toContain(d.replay);
     expect(lines.at(-2)).toBe(
-      'DIVERGED (2)  cases 8 · passed 3 · diverged 2 · inconclusive 1 · skipped 2 · 12.3s',
+      'DIVERGED (3)  cases 9 · passed 3 · diverged 3 · inconclusive 1 · skipped 2 · 12.3s',
     );
   });
 
-  it('lists inconclusive cases with their reasons, the first few of many', () => {
-    const lines = renderHuman(diverged, { color: false }).split('\n');
-    const at = lines.indexOf('INCONCLUSIVE props #1 io_setup(2, zero)');
-    expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1]).toBe('  reason: aio-nr moved under the case');
+  it('groups cases by kind: the minimal case first, then each case with its own differences and replay', () => {
+    const text = unwrapped(renderHuman(diverged, { color: false }));
+    const kind = text.slice(text.indexOf('DIVERGED stateful #0'));
+    const order = [
+      'DIVERGED stateful #0 · kind 2 of 2 · 2 cases',
+      `  kind: ${divergences[1]!.kind}`,
+      '  minimal case: stateful #0',
+      `    ${describeCase(bigCase)}`,
+      `      ${divergences[1]!.replay}`,
+      '  cases of this kind, each as found:',
+      `  stateful #0: ${describeCase(bigOriginal)}`,
+      '    step 0 · aioNrDelta: model 1152921504606846976, kernel 1',
+      '    step 2 · ring.pages: model 1, kernel 2',
+      `    replay: ${replay(bigOriginal)}`,
+      `  stateful #2: ${describeCase(otherCase)}`,
+      '    step 0 · ring.nr: model 0, kernel 383',
+      `    replay: ${replay(otherCase)}`,
+    ];
+    let at = 0;
+    for (const line of order) {
+      const next = kind.indexOf(`${line}\n`, at);
+      expect(next, line).toBeGreaterThanOrEqual(at);
+      at = next + line.length;
+    }
+  });
+
+  it('still lists the cases of a kind that has no minimal case (a run stopped early)', () => {
+    const text = renderHuman({ ...diverged, divergences: [divergences[0]!] }, { color: false });
+    expect(text).toContain(
+      `DIVERGED stateful · 2 cases, no minimal case\n  kind: ${divergences[1]!.kind}\n`,
+    );
+    expect(text).toContain(`    replay: ${replay(otherCase)}\n`);
+  });
+
+  it('wraps a long sequence at its steps', () => {
+    const long: Case = {
+      steps: Array.from({ length: 140 }, (_, i) => ({ op: 'setup', nr: i, ctx: 'zero' }) as const),
+    };
+    const lines = wrap(`    ${describeCase(long)}`, '      ');
+    expect(lines.length).toBeGreaterThan(20);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+    expect(lines.map((l) => l.trim()).join(' ')).toBe(describeCase(long));
+  });
+
+  it('ends with the inconclusive, then the skipped cases, grouped by reason', () => {
+    const text = renderHuman(diverged, { color: false });
+    const tail = text.slice(text.indexOf('rules covered:'));
+    expect(tail).toContain(
+      [
+        '',
+        'INCONCLUSIVE 1 case: aio-nr moved under the case',
+        '  props #1: io_setup(2, zero)',
+        '',
+        'SKIPPED 1 case: needs #gvisor \\ runsc',
+        '  table #2: gVisor only',
+        '',
+        'SKIPPED 1 case: no kernel address',
+        '  props #2: io_setup(3, kernel)',
+        '',
+      ].join('\n'),
+    );
 
     const many: CaseResult[] = Array.from({ length: 25 }, (_, i) =>
-      result({ suite: 'props', index: i, name: `case ${i}`, status: 'inconclusive', reason: 'x' }),
+      result({
+        suite: 'props',
+        index: i,
+        name: `case ${i}`,
+        status: 'inconclusive',
+        reason: i % 5 ? 'x' : 'y',
+      }),
     );
-    const text = renderHuman({ ...diverged, inconclusive: 25, results: many }, { color: false });
-    const shown = text.split('\n').filter((l) => l.startsWith('INCONCLUSIVE '));
-    expect(shown.length).toBeGreaterThan(0);
-    expect(shown.length).toBeLessThan(25);
-    expect(text).toContain(`(and ${25 - shown.length} more inconclusive cases`);
+    const lots = renderHuman({ ...diverged, inconclusive: 25, results: many }, { color: false });
+    expect(lots).toContain('INCONCLUSIVE 20 cases: x\n');
+    expect(lots).toContain('INCONCLUSIVE 5 cases: y\n  props #0: case 0\n  props #5: case 5\n');
+    const shown = lots.split('\n').filter((l) => /^ {2}props #\d+: case /.test(l));
+    expect(shown.length).toBe(15);
+    expect(lots).toContain('(and 10 more: --reporter json, tap or junit lists every one)');
   });
 });

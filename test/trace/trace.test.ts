@@ -10,7 +10,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrace, TraceError } from '../../conformance/trace/format.js';
 import { replayTrace } from '../../conformance/trace/replay.js';
+import { refusedTraceLines as refusedLines, schemaValidator } from '../support/consumers.js';
 import { REAL } from '../support/real.js';
+
+const reportSchema = schemaValidator('report', { strict: true });
 
 const BIN = resolve(import.meta.dirname, '../../bin/aiospec');
 const dir = mkdtempSync(join(tmpdir(), 'aiospec-trace-'));
@@ -139,7 +142,11 @@ describe.skipIf(REAL !== null)(
       );
       expect(r.code, r.err).toBe(0);
       const live = JSON.parse(r.out);
+      expect(reportSchema(live), JSON.stringify(reportSchema.errors)).toBe(true);
       const trace = readFileSync(file, 'utf8');
+      // Every line of a trace as written now (version 2) is described by schema/trace.schema.json.
+      expect(trace.startsWith('{"t":"header","format":"aiospec-trace","version":2,')).toBe(true);
+      expect(refusedLines(trace).slice(0, 3)).toEqual([]);
       // The sandboxes and the fresh process have lines of their own, under their keys, as
       // child workers of the main worker (started together, in any order), each sandbox under its filter.
       const workers = trace
