@@ -28,6 +28,10 @@ export interface SetupObs {
   readonly ring: RingObs | null;
   /** aio-nr after minus before; null where the kernel keeps no aio-nr. */
   readonly aioNrDelta: bigint | null;
+  /** Only when not 0 or -1: the raw value a seccomp TRAP left the call returning. */
+  readonly ret?: number;
+  /** Only when one came: SIGSYS delivered with the call (TRAP) or the caller killed by it. */
+  readonly signal?: 'delivered' | 'killed';
 }
 
 export interface DestroyObs {
@@ -36,6 +40,16 @@ export interface DestroyObs {
   readonly aioNrDelta: bigint | null;
   /** Whether the context's ring disappeared. */
   readonly ringGone: boolean;
+  readonly ret?: number;
+  readonly signal?: 'delivered' | 'killed';
+}
+
+/** The seccomp observables, present only where they are not the ordinary ones (so ordinary results read as before). */
+function trapped(ret: number | null, signal: 'delivered' | 'killed' | null) {
+  return {
+    ...(ret !== null && ret > 0 ? { ret } : {}),
+    ...(signal ? { signal } : {}),
+  };
 }
 
 export function errnoLabel(n: number): ErrnoLabel {
@@ -59,6 +73,7 @@ export function modelSetupObs(o: SetupOutcome): SetupObs {
     ctx: o.ctxWritten ? 'written' : readableKinds.has(o.call.ctx) ? 'unchanged' : 'unreadable',
     ring: o.ring ? ringObs(o.ring.nr, o.ring.pages, o.ring.header) : null,
     aioNrDelta: delta(o.aioNrBefore, o.aioNrAfter),
+    ...trapped(o.ret, o.signal),
   };
 }
 
@@ -69,10 +84,11 @@ export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): S
   // A mapping that cannot be found counts as 0 pages: the comparison then names ring.pages.
   const pages = r.mapBytes === undefined || r.mapBytes === null ? 0 : r.mapBytes / pageSize;
   return {
-    errno: r.ret === 0 ? null : errnoLabel(r.errno),
+    errno: r.ret >= 0 ? null : errnoLabel(r.errno),
     ctx,
     ring: r.ret === 0 && r.ring ? ringObs(r.ring.nr, pages, r.ring) : null,
     aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
+    ...trapped(r.ret, r.signal ? 'delivered' : null),
   };
 }
 
@@ -88,14 +104,16 @@ export function modelDestroyObs(o: DestroyOutcome, aioNrBefore: bigint | null): 
     errno: o.errno,
     aioNrDelta: aioNrBefore === null || o.aioNrAfter === null ? null : o.aioNrAfter - aioNrBefore,
     ringGone: o.destroyed !== null,
+    ...trapped(o.ret, o.signal),
   };
 }
 
 export function realDestroyObs(r: DestroyResult): DestroyObs {
   return {
-    errno: r.ret === null ? undefined : r.ret === 0 ? null : errnoLabel(r.errno),
+    errno: r.ret === null ? undefined : r.ret >= 0 ? null : errnoLabel(r.errno),
     aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
     ringGone: r.ringGone,
+    ...trapped(r.ret, r.signal ? 'delivered' : null),
   };
 }
 
@@ -118,9 +136,10 @@ function same(a: unknown, b: unknown): boolean {
 /** Field-by-field differences; ring fields are compared one by one so a report names the field. */
 export function diffObs(model: SetupObs | DestroyObs, real: SetupObs | DestroyObs): Difference[] {
   const out: Difference[] = [];
-  for (const field of Object.keys(model)) {
-    const m = (model as unknown as Record<string, unknown>)[field];
-    const r = (real as unknown as Record<string, unknown>)[field];
+  // Both sides' fields: the seccomp ones are present on one side only when they differ (absent reads as null).
+  for (const field of new Set([...Object.keys(model), ...Object.keys(real)])) {
+    const m = field in model ? (model as unknown as Record<string, unknown>)[field] : null;
+    const r = field in real ? (real as unknown as Record<string, unknown>)[field] : null;
     if (field === 'errno' && r === undefined) continue; // return value still pending
     // A kernel without /proc/sys/fs/aio-nr (gVisor) shows no accounting: that is a
     // difference only where the model predicts aio-nr moves, not on every failed call.

@@ -10,7 +10,7 @@ import type { Environment } from './env.js';
 import { ruleErrno } from './io-setup.js';
 import { DESTROY_RULES, type DestroyRuleId } from './rules/io-destroy-rules.js';
 import { decide, type Rule } from './rules/rule.js';
-import type { SeccompVerdict } from './seccomp-eval.js';
+import { type SeccompVerdict, trapReturn } from './seccomp-eval.js';
 import { contextAt, type LiveContext, type ProcessState, removeContext } from './state.js';
 import { aioNrSub } from './u32.js';
 
@@ -49,7 +49,7 @@ export function decideIoDestroy(
   const gvisor = facts.profile.ring === 'gvisor-zero-page';
   return {
     call,
-    ret: errno === null ? 0 : -errnoNumber(errno),
+    ret: errno !== null ? -errnoNumber(errno) : filtered ? trapReturn(facts.seccomp) : 0,
     errno,
     rule,
     trail,

@@ -9,7 +9,7 @@ import type { Environment } from './env.js';
 import { linuxRingHeader, type RingGeometry, ZERO_HEADER } from './ring.js';
 import { SETUP_RULES, type SetupRuleId } from './rules/io-setup-rules.js';
 import { decide, type Rule } from './rules/rule.js';
-import type { SeccompVerdict } from './seccomp-eval.js';
+import { type SeccompVerdict, trapReturn } from './seccomp-eval.js';
 import { type SetupCall, type SetupFacts, setupFacts } from './setup-facts.js';
 import {
   addContext,
@@ -28,7 +28,7 @@ export interface RingView extends RingGeometry {
 
 export interface SetupOutcome {
   readonly call: SetupCall;
-  /** The raw syscall result: 0 or -errno (libaio's io_setup() returns this too). */
+  /** The raw syscall result: 0 or -errno (libaio's io_setup() returns this too); after a seccomp TRAP, the rolled-back register. */
   readonly ret: number;
   readonly errno: ErrnoName | null;
   readonly rule: SetupRuleId;
@@ -84,7 +84,7 @@ export function decideIoSetup(
   const header = !ok ? null : slotted ? linuxRingHeader(placed!.slot, facts.ring) : ZERO_HEADER;
   return {
     call,
-    ret: errno === null ? 0 : -errnoNumber(errno),
+    ret: errno !== null ? -errnoNumber(errno) : filtered ? trapReturn(facts.seccomp) : 0,
     errno,
     rule,
     trail,

@@ -16,6 +16,7 @@ import {
   type SeccompActionKind,
   type SeccompFilter,
 } from './abi/seccomp.js';
+import { SYSCALLS_X86_64 } from './abi/syscall-table.js';
 import type { Environment } from './env.js';
 import { defaultLabel } from './seccomp-profile.js';
 
@@ -48,6 +49,8 @@ export interface FilterResult {
   /** The profile rule, e.g. `syscalls[3] (io_setup: SCMP_ACT_ERRNO errnoRet 1)` or `defaultAction (...)`. */
   readonly rule: string;
   readonly source: string;
+  /** The SCMP_ARCH_* the filter was resolved for (a TRAP's return value depends on it); absent for the legacy sandbox. */
+  readonly arch?: string;
 }
 
 /** Run one filter: the first entry naming the syscall whose conditions hold, else the default. */
@@ -59,9 +62,9 @@ export function runSeccompFilter(
   for (const e of f.entries) {
     if (!e.names.includes(syscall)) continue;
     if (e.alternatives.some((alt) => alt.every((c) => argMatches(c, args))))
-      return { action: e.action, rule: e.label, source: f.source };
+      return { action: e.action, rule: e.label, source: f.source, arch: f.arch };
   }
-  return { action: f.defaultAction, rule: defaultLabel(f), source: f.source };
+  return { action: f.defaultAction, rule: defaultLabel(f), source: f.source, arch: f.arch };
 }
 
 /**
@@ -93,9 +96,9 @@ export const ACTION_EFFECTS: Readonly<Record<SeccompActionKind, ActionEffect>> =
   },
   trap: {
     runs: false,
-    errno: 'ENOSYS',
+    errno: null,
     signal: 'delivered',
-    why: 'SECCOMP_RET_TRAP: seccomp_send_sigsys() sends SIGSYS (si_code SYS_SECCOMP) and skips the call; on x86_64 it returns the -ENOSYS the entry code preset in pt_regs->ax (a process without a SIGSYS handler dies of the signal)',
+    why: 'SECCOMP_RET_TRAP: syscall_rollback() restores the return register to its value at entry (x86_64: orig_ax, the syscall number; arm64: orig_x0, the first argument), SIGSYS (si_code SYS_SECCOMP) is sent and the call is skipped: a handler that returns sees that value as the result (a process without a SIGSYS handler dies of the signal)',
   },
   errno: {
     runs: false,
@@ -130,6 +133,11 @@ export interface SeccompVerdict {
   /** The errno number the caller gets instead of running the call (capped), or null. */
   readonly errno: number | null;
   readonly signal: 'killed' | 'delivered' | null;
+  /**
+   * TRAP only: the raw value the call returns once a SIGSYS handler returns (what
+   * syscall_rollback() left in the return register); null for every other action.
+   */
+  readonly returned: bigint | null;
   /** The rule that decided, with its profile: `file.json syscalls[3] (...)`; 'no filter' when none. */
   readonly rule: string;
 }
@@ -138,10 +146,24 @@ export const NO_FILTER: SeccompVerdict = {
   action: 'allow',
   errno: null,
   signal: null,
+  returned: null,
   rule: 'no seccomp filter',
 };
 
-function verdictOf(r: FilterResult): SeccompVerdict {
+/**
+ * What syscall_rollback() puts back in the return register, per architecture
+ * (arch/x86/include/asm/syscall.h: regs->ax = regs->orig_ax; arm64's:
+ * regs->regs[0] = regs->orig_x0). null: an architecture the model has no rule for.
+ */
+const ROLLBACK: Readonly<
+  Record<string, (syscall: string, args: readonly bigint[]) => bigint | null>
+> = {
+  SCMP_ARCH_X86_64: (syscall) =>
+    SYSCALLS_X86_64[syscall] === undefined ? null : BigInt(SYSCALLS_X86_64[syscall]!),
+  SCMP_ARCH_AARCH64: (_syscall, args) => (args[0] ?? 0n) & U64_MASK,
+};
+
+function verdictOf(r: FilterResult, syscall: string, args: readonly bigint[]): SeccompVerdict {
   const effect = ACTION_EFFECTS[r.action.kind];
   const errno =
     effect.errno === 'data'
@@ -149,7 +171,24 @@ function verdictOf(r: FilterResult): SeccompVerdict {
       : effect.errno === 'ENOSYS'
         ? errnoNumber('ENOSYS')
         : null;
-  return { action: r.action.kind, errno, signal: effect.signal, rule: `${r.source} ${r.rule}` };
+  const returned =
+    r.action.kind === 'trap' ? (ROLLBACK[r.arch ?? '']?.(syscall, args) ?? null) : null;
+  return {
+    action: r.action.kind,
+    errno,
+    signal: effect.signal,
+    returned,
+    rule: `${r.source} ${r.rule}`,
+  };
+}
+
+/**
+ * The raw result of a call the filters stopped without an errno: a TRAP's
+ * rolled-back register (as a double: exact up to 2^53, which every x86_64
+ * syscall number and every u32 nr_events is), 0 where the call never returns.
+ */
+export function trapReturn(v: SeccompVerdict): number {
+  return v.returned === null ? 0 : Number(v.returned);
 }
 
 /** Filters in the order the kernel walks them (newest first) for a syscall; the legacy errno sandbox is the newest. */
@@ -176,7 +215,7 @@ export function seccompVerdict(
   let best: FilterResult | null = null;
   for (const r of results(env, syscall, args))
     if (best === null || actionRank(r.action.kind) < actionRank(best.action.kind)) best = r;
-  return best === null ? NO_FILTER : verdictOf(best);
+  return best === null ? NO_FILTER : verdictOf(best, syscall, args);
 }
 
 /**

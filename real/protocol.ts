@@ -81,6 +81,8 @@ export interface SetupResult {
   readonly mapBytes?: number | null;
   readonly aioNrBefore: U64 | null;
   readonly aioNrAfter: U64 | null;
+  /** SIGSYS came with the call (a seccomp TRAP; only watched under a filter); absent: no signal. */
+  readonly signal?: 'SIGSYS';
 }
 
 export interface DestroyResult {
@@ -108,6 +110,8 @@ export interface DestroyResult {
   readonly scratchUnmapped?: boolean;
   readonly aioNrBefore: U64 | null;
   readonly aioNrAfter: U64 | null;
+  /** As SetupResult's. */
+  readonly signal?: 'SIGSYS';
 }
 
 export interface ClobberResult {

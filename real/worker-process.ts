@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -54,6 +55,19 @@ export interface Launch {
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The worker runs under something that reports its death by signal N as exit
+   * status 128+N (runc run, for the container's pid 1): decoded back into the
+   * signal, so that a worker killed by SIGSYS reads the same on every target.
+   */
+  readonly signalAsStatus?: boolean;
+}
+
+/** An exit as the launch reports it, with a 128+N status read as signal N where the launch says so. */
+export function decodeExit(code: number | null, signal: string | null, launch: Launch): Exit {
+  if (!launch.signalAsStatus || code === null || code <= 128) return { code, signal };
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
+  return name ? { code: null, signal: name } : { code, signal };
 }
 
 /** The compiled worker entry point (dist/real/worker/main.js), also when running from TypeScript sources. */
@@ -99,7 +113,7 @@ interface Waiter {
   readonly resolve: (r: Reply | null) => void;
 }
 
-type Exit = { readonly code: number | null; readonly signal: string | null };
+export type Exit = { readonly code: number | null; readonly signal: string | null };
 
 /** What the two kinds of worker share: request ids, waiting for replies, batches, drain, close. */
 export abstract class WorkerHandle {
@@ -296,7 +310,10 @@ export class WorkerProcess extends WorkerHandle {
   /** Children spawned so far: each gets a key of its own. */
   private spawned = 0;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    launch: Launch,
+  ) {
     super();
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
@@ -307,7 +324,7 @@ export class WorkerProcess extends WorkerHandle {
     this.child.stdin!.on('error', () => {}); // EPIPE when the worker died; the exit handler reports it
     this.child.on('exit', (code, signal) => {
       live.delete(this.child);
-      this.died({ code, signal });
+      this.died(decodeExit(code, signal, launch));
       for (const c of this.children.values()) c.parentDied();
     });
   }
@@ -337,7 +354,7 @@ export class WorkerProcess extends WorkerHandle {
       throw new WorkerStartError(`cannot start a worker (${launch.command}): ${e.message}`, e.code);
     }
     live.add(child);
-    const w = new WorkerProcess(child);
+    const w = new WorkerProcess(child, launch);
     const failed = await w.ready(startTimeoutMs);
     if (failed) throw new WorkerStartError(failed);
     return w;

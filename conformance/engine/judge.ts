@@ -134,10 +134,11 @@ export class Judge {
     prefix: Step[] | null = null,
   ): { attempt: Attempt; reproducer?: Case } | null {
     if (report.status === 'not-run') return null;
-    const failure = failureOf(report);
+    const kill = report.status === 'crashed' && report.signal === 'SIGSYS' ? this.killed(c) : null;
+    const failure = kill ? null : failureOf(report);
     const attempt: OpenAttempt = {
       candidate,
-      steps: [],
+      steps: kill ? [kill] : [],
       disturbed: this.batchDoubt,
       failure,
       quiet: false,
@@ -203,6 +204,32 @@ export class Judge {
   /** Forget deferred return values that will never come (their worker died). */
   forgetPending(): void {
     this.pending.clear();
+  }
+
+  /**
+   * The worker died of SIGSYS during the case: the observable "killed" of a
+   * seccomp KILL. The worker sends a case's results only when the case ends,
+   * so only a kill at the first step can be compared (nothing before it is
+   * lost); a kill the model places later, or nowhere, stays a crash.
+   */
+  private killed(c: Case): StepJudgement | null {
+    const step = c.steps[0];
+    // Only arguments known before the run: a literal io_destroy address, not a handle the worker made.
+    const outcome =
+      step?.op === 'setup'
+        ? this.mirror.predictSetup(step.nr, step.ctx)
+        : step?.op === 'destroy' && 'address' in step.target
+          ? this.mirror.predictDestroy(BigInt(step.target.address), { readable: false })
+          : null;
+    if (outcome?.signal !== 'killed') return null;
+    return {
+      index: 0,
+      op: step!.op as 'setup' | 'destroy',
+      rule: outcome.rule,
+      model: { signal: 'killed' },
+      real: { signal: 'killed' },
+      diffs: [],
+    };
   }
 
   /** Compare one case's results with the model, step by step. */

@@ -74,7 +74,13 @@ export interface ExplainJson {
   ret: number;
   rule: SetupRuleId;
   /** What the seccomp filters did and the profile rule that decided. */
-  seccomp: { action: string; errno: number | null; signal: string | null; rule: string };
+  seccomp: {
+    action: string;
+    errno: number | null;
+    signal: string | null;
+    returned: number | string | null;
+    rule: string;
+  };
   ctxWritten: boolean;
   slot: number | null;
   ring: RingJson | null;
@@ -105,7 +111,7 @@ export function explainJson(env: Environment, o: SetupOutcome): ExplainJson {
     errno: o.errno,
     ret: o.ret,
     rule: o.rule,
-    seccomp: { ...o.seccomp },
+    seccomp: { ...o.seccomp, returned: jsonIntegerOrNull(o.seccomp.returned) },
     ctxWritten: o.ctxWritten,
     slot: o.slot,
     ring: ringJson(o.ring),
@@ -153,7 +159,7 @@ function verdict(o: SetupOutcome): string {
   if (o.signal === 'killed')
     return `${cCall(o)}: never returns: killed by SIGSYS (${o.seccomp.action === 'kill-thread' ? 'the calling thread' : 'the whole process'})`;
   const sig = o.signal === 'delivered' ? ' (and SIGSYS delivered, si_code SYS_SECCOMP)' : '';
-  if (o.errno === null) return `${cCall(o)} = 0`;
+  if (o.errno === null) return `${cCall(o)} = ${o.ret}${sig}`;
   if (sig) return `${cCall(o)} = -1 ${describeErrno(o.errno)}${sig}`;
   return `${cCall(o)} = -1 ${describeErrno(o.errno)}`;
 }

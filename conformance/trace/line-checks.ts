@@ -21,6 +21,7 @@ import {
   fields,
   intIn,
   is,
+  isObject,
   leaf,
   listOf,
   nullable,
@@ -42,8 +43,22 @@ const u32 = intIn(0, 0xffff_ffff, 'a u32');
 /** Refs and tokens: a worker's own counters, from 0 up. */
 const counter = intIn(0, Number.MAX_SAFE_INTEGER, 'a count');
 const errno = intIn(0, MAX_ERRNO, 'an errno');
-/** The syscall wrapper's return: 0, or -1 with errno set (the worker writes nothing else). */
+/** The syscall wrapper's return: 0, or -1 with errno set (but see trapAware). */
 const ret = oneOf([0, -1]);
+/** A SIGSYS that came with a call (a seccomp TRAP). */
+const sigsys = optional(oneOf(['SIGSYS']));
+
+/**
+ * A step result whose ret may also be a positive integer when it carries
+ * signal "SIGSYS": what a seccomp TRAP leaves (the syscall number, or arm64's
+ * first argument). Without the signal, only 0 and -1.
+ */
+function trapAware(c: Check): Check {
+  return (v, ctx) =>
+    isObject(v) && v.signal === 'SIGSYS' && Number.isSafeInteger(v.ret) && (v.ret as number) > 0
+      ? c({ ...v, ret: 0 }, ctx)
+      : c(v, ctx);
+}
 /** aio-nr and aio-max-nr; null where the kernel keeps none (gVisor). */
 const aioCount = nullable(u64);
 const possibleCpus = intIn(1, MAX_POSSIBLE_CPUS, 'a number of possible CPUs');
@@ -76,34 +91,40 @@ const release = fields({
   aioNrAfter: aioCount,
 });
 
-const setup = fields({
-  op: oneOf(['setup']),
-  ret,
-  errno,
-  ctxAfter: nullable(address),
-  aioNrBefore: aioCount,
-  aioNrAfter: aioCount,
-  ref: optional(counter),
-  handle: optional(address),
-  ring: optional(nullable(ring)),
-  mapBytes: optional(nullable(mapBytes)),
-});
+const setup = trapAware(
+  fields({
+    op: oneOf(['setup']),
+    ret,
+    errno,
+    ctxAfter: nullable(address),
+    aioNrBefore: aioCount,
+    aioNrAfter: aioCount,
+    ref: optional(counter),
+    handle: optional(address),
+    ring: optional(nullable(ring)),
+    mapBytes: optional(nullable(mapBytes)),
+    signal: sigsys,
+  }),
+);
 
 const STEP_RESULTS = {
   setup,
-  destroy: fields({
-    handle: address,
-    // null: the call had not returned when the step ended; its value comes in a completions line.
-    ret: nullable(ret),
-    errno,
-    token: optional(counter),
-    // The worker's context whose ring started at the handle (version 2).
-    ref: optional(counter),
-    ringGone: boolean,
-    scratchUnmapped: optional(boolean),
-    aioNrBefore: aioCount,
-    aioNrAfter: aioCount,
-  }),
+  destroy: trapAware(
+    fields({
+      handle: address,
+      // null: the call had not returned when the step ended; its value comes in a completions line.
+      ret: nullable(ret),
+      errno,
+      token: optional(counter),
+      // The worker's context whose ring started at the handle (version 2).
+      ref: optional(counter),
+      ringGone: boolean,
+      scratchUnmapped: optional(boolean),
+      aioNrBefore: aioCount,
+      aioNrAfter: aioCount,
+      signal: sigsys,
+    }),
+  ),
   clobber: fields({ written: boolean }),
   // A case's own contexts released at its end, after its step results.
   release,

@@ -24,7 +24,7 @@ const WHEN: Readonly<Record<string, string>> = {
     'a seccomp filter answers SECCOMP_RET_KILL_PROCESS: the process is killed by SIGSYS and the call never returns',
   'kill-thread':
     "a seccomp filter answers SECCOMP_RET_KILL_THREAD (libseccomp's SCMP_ACT_KILL): the calling thread is killed by SIGSYS",
-  trap: 'a seccomp filter answers SECCOMP_RET_TRAP: SIGSYS is delivered and the call, not run, fails with ENOSYS',
+  trap: 'a seccomp filter answers SECCOMP_RET_TRAP: SIGSYS is delivered and the call, not run, returns what was in the return register at entry (x86_64: the syscall number; arm64: the first argument)',
   errno:
     'a seccomp filter answers SECCOMP_RET_ERRNO: the call fails with that errno and never runs',
   'user-notif':

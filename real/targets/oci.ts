@@ -111,6 +111,7 @@ function containerized(argv: readonly string[], o: OciOptions): Launch | string 
   return {
     command: which('sh') ?? '/bin/sh',
     args: ['-c', WRAPPER, 'sh', path, MOUNT_POINT, JSON.stringify(config)],
+    signalAsStatus: true,
   };
 }
 

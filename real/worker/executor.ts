@@ -52,6 +52,7 @@ import {
 } from '../protocol.js';
 import { ringMappingSizes } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
+import type { SigsysWatch } from './sigsys.js';
 
 const ENOMEM = errnoNumber('ENOMEM');
 const EINVAL = errnoNumber('EINVAL');
@@ -135,6 +136,14 @@ export class Executor {
       '/proc/sys/fs/aio-max-nr',
     );
     this.mincoreVec = this.arena.base + 1536n;
+  }
+
+  /** Set when the worker runs under a seccomp filter, which may TRAP its calls. */
+  private sigsys: SigsysWatch | null = null;
+
+  /** From now on, note SIGSYS with each call (see sigsys.ts). */
+  watchSigsys(w: SigsysWatch): void {
+    this.sigsys = w;
   }
 
   get liveRefs(): number {
@@ -252,9 +261,9 @@ export class Executor {
   private async step(step: RealStep): Promise<StepResult> {
     switch (step.op) {
       case 'setup':
-        return this.setup(step.nr, step.ctx, step.asHeadroom);
+        return this.signalled(() => this.setup(step.nr, step.ctx, step.asHeadroom));
       case 'destroy':
-        return this.destroy(step.target);
+        return this.signalled(() => this.destroy(step.target));
       case 'clobber':
         return this.clobber(step.ref ?? this.refOfStep(step.step ?? -1), step.id);
       case 'fill':
@@ -270,6 +279,15 @@ export class Executor {
           /* spin until the runner's timeout kills us */
         }
     }
+  }
+
+  /** A call, with `signal: "SIGSYS"` added when a seccomp TRAP answered it (only under a filter: see sigsys.ts). */
+  private async signalled<R extends SetupResult | DestroyResult>(
+    call: () => R | Promise<R>,
+  ): Promise<R> {
+    if (!this.sigsys) return call();
+    const { result, sigsys } = await this.sigsys.around(call);
+    return sigsys ? { ...result, signal: 'SIGSYS' } : result;
   }
 
   setup(nr: number, kind: CtxKind, asHeadroom?: U64): SetupResult {
@@ -563,7 +581,7 @@ export class Executor {
   }
 
   /** Bring aio-max-nr - aio-nr down to `headroom` with filler contexts (each at most the internal limit). */
-  fill(headroom: bigint): FillResult {
+  async fill(headroom: bigint): Promise<FillResult> {
     const fillers: { nr: number; result: SetupResult }[] = [];
     const max = this.aioMaxNr.read();
     if (max === null) return { op: 'fill', fillers, reached: false, aioNrAfter: null };
@@ -571,7 +589,7 @@ export class Executor {
       const gap = max - (this.aioNr.read() ?? 0n) - headroom;
       if (gap <= 0n) break;
       const nr = Number(gap < PER_FILLER ? gap : PER_FILLER);
-      const result = this.setup(nr, 'zero');
+      const result = await this.signalled(() => this.setup(nr, 'zero'));
       fillers.push({ nr, result });
       if (result.ref !== undefined) this.fillers.push(result.ref);
       if (result.ret !== 0) break; // someone else took the room meanwhile; the runner is told what happened
@@ -597,7 +615,7 @@ export class Executor {
       this.fillers = [];
     }
     this.fillLevel = level;
-    return { released, made: level === null ? null : this.fill(level) };
+    return { released, made: level === null ? null : await this.fill(level) };
   }
 
   /**

@@ -20,6 +20,7 @@ import {
 import { SECCOMP_BPF_ENV } from '../seccomp-launch.js';
 import { Children } from './children.js';
 import { Executor } from './executor.js';
+import { SigsysWatch } from './sigsys.js';
 
 function send(reply: Reply): void {
   sendLine(JSON.stringify(reply));
@@ -109,7 +110,10 @@ async function main(): Promise<void> {
   // start-up never runs under it; TSYNC puts it on the thread pool's threads too.
   const profile = process.env[SECCOMP_BPF_ENV];
   if (profile) installSeccomp(c, Buffer.from(profile, 'hex'));
-  send({ type: 'ready', host: detectHost(pageSize, process.pid, probeErrno) });
+  const host = detectHost(pageSize, process.pid, probeErrno);
+  // Under any filter (ours, runc's, an inherited one), a TRAP must not kill the worker.
+  if (host.seccompMode === 2) exec.watchSigsys(new SigsysWatch());
+  send({ type: 'ready', host });
 
   const children = new Children(sendLine);
   process.on('exit', () => children.killAll());

@@ -70,7 +70,7 @@ const filtered = (action: Record<string, unknown>, errno: ErrnoName | null): Row
 const TABLE: Readonly<Record<DestroyRuleId, readonly Row[]>> = {
   'seccomp.destroy-kill-process': [filtered({ action: 'SCMP_ACT_KILL_PROCESS' }, null)],
   'seccomp.destroy-kill-thread': [filtered({ action: 'SCMP_ACT_KILL_THREAD' }, null)],
-  'seccomp.destroy-trap': [filtered({ action: 'SCMP_ACT_TRAP' }, 'ENOSYS')],
+  'seccomp.destroy-trap': [filtered({ action: 'SCMP_ACT_TRAP' }, null)],
   'seccomp.destroy-errno': [
     filtered({ action: 'SCMP_ACT_ERRNO' }, 'EPERM'),
     {

@@ -224,6 +224,38 @@ describe.skipIf(WHY !== null)(`--target oci${WHY ? ` (skipped: ${WHY})` : ''}`, 
     expect(trace.get('setup.ok')).toBe(0);
   });
 
+  it('TRAP: SIGSYS delivered and the call returning its rolled-back register, as the model predicts', async () => {
+    const hits = await conforming(['--seccomp-profile', profile('io-setup-trap')]);
+    expect(hits.get('seccomp.trap')).toBeGreaterThan(0);
+    expect(hits.get('setup.ok')).toBe(0);
+  });
+
+  it('KILL_PROCESS: pid 1 killed by SIGSYS at the io_setup the model names (runc exit 159 read as SIGSYS)', async () => {
+    const r = await runAiospec(started, [
+      'run',
+      '--target',
+      'oci',
+      '--seccomp-profile',
+      profile('io-setup-kill-process'),
+      '--suite',
+      'props',
+      '--runs',
+      '12',
+      '--seed=7',
+      '--reporter',
+      'json',
+    ]);
+    await nothingLeftBehind(r);
+    await nothingOfOciLeft();
+    const s = JSON.parse(r.out) as JsonSummary;
+    expect({ code: r.code, passed: s.passed, inconclusive: s.inconclusive }).toEqual({
+      code: 0,
+      passed: 12,
+      inconclusive: 0,
+    });
+    expect(s.coverage.find((c) => c.id === 'seccomp.kill-process')?.hits).toBe(12);
+  });
+
   it.each([
     ['bad JSON', '{"defaultAction": ', /not JSON/],
     [
