@@ -8,7 +8,7 @@
  */
 import { writeSync } from 'node:fs';
 import { RealUnavailable } from '../arch.js';
-import { detectHost } from '../host.js';
+import { detectHost, seccompMode } from '../host.js';
 import { libc, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, SIGKILL } from '../libc.js';
 import type { Reply, Request } from '../protocol.js';
 import {
@@ -76,7 +76,11 @@ function installSeccomp(c: ReturnType<typeof libc>, program: Uint8Array): void {
  * io_setup(0, &ctx) with ctx 0: EINVAL from a kernel with AIO before it
  * allocates anything (nr_events == 0), ENOSYS from one without; never a context.
  */
-function ioSetupProbe(c: ReturnType<typeof libc>): number | null {
+function ioSetupProbe(c: ReturnType<typeof libc>): number | null | undefined {
+  // Under a filter already (runc's profile, a sandbox's inherited one) the probe could be
+  // trapped or kill the worker before it starts: not probed, and a filtered process's ENOSYS
+  // would say nothing about the kernel anyway (kernelFeatures assumes AIO under a filter).
+  if (seccompMode() === 2) return undefined;
   const ctx = Buffer.alloc(8);
   const r = c.syscallU32Ptr(c.arch.syscalls.io_setup, 0, c.addressOf(ctx));
   return r === 0 ? null : c.errno();
