@@ -28,6 +28,17 @@ export interface SetupObs {
   readonly ring: RingObs | null;
   /** aio-nr after minus before; null where the kernel keeps no aio-nr. */
   readonly aioNrDelta: bigint | null;
+  /**
+   * Compared on calls made to fail an allocation (the faults suite): the AIO
+   * rings mapped after the call minus before (1 for a new context, else 0:
+   * a failed call leaves no ring behind).
+   */
+  readonly ringsAdded?: number;
+  /**
+   * The kernel's side only, never compared: whether the call reached the
+   * allocation armed to fail (what the model is allowed to predict depends on it).
+   */
+  readonly faultReached?: boolean;
 }
 
 export interface DestroyObs {
@@ -53,12 +64,14 @@ const readableKinds: ReadonlySet<CtxKind> = new Set([
   'readonly-nonzero',
 ]);
 
-export function modelSetupObs(o: SetupOutcome): SetupObs {
+/** `rings`: also predict the rings mapped (a call the faults suite made fail, whose worker counted them). */
+export function modelSetupObs(o: SetupOutcome, rings = false): SetupObs {
   return {
     errno: o.errno,
     ctx: o.ctxWritten ? 'written' : readableKinds.has(o.call.ctx) ? 'unchanged' : 'unreadable',
     ring: o.ring ? ringObs(o.ring.nr, o.ring.pages, o.ring.header) : null,
     aioNrDelta: delta(o.aioNrBefore, o.aioNrAfter),
+    ...(rings ? { ringsAdded: o.ring ? 1 : 0 } : {}),
   };
 }
 
@@ -73,6 +86,8 @@ export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): S
     ctx,
     ring: r.ret === 0 && r.ring ? ringObs(r.ring.nr, pages, r.ring) : null,
     aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
+    ...(r.rings ? { ringsAdded: r.rings.after - r.rings.before } : {}),
+    ...(r.faultInjected === undefined ? {} : { faultReached: r.faultInjected }),
   };
 }
 
