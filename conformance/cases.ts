@@ -29,6 +29,8 @@ export type Step =
       readonly nr: number;
       readonly ctx: CtxKind;
       readonly asHeadroom?: bigint;
+      /** The call's K-th kernel allocation fails (fault injection: the faults suite). */
+      readonly failNth?: number;
     }
   | { readonly op: 'destroy'; readonly target: DestroyTarget }
   /** Overwrite ring->id of the context made by setup step `setup`. */
@@ -84,6 +86,13 @@ function bogusOffsetProblem(offset: number, pageSize: number, i: number): string
     : null;
 }
 
+/** fail-nth counts from 1 (0 disarms it); the kernel takes an unsigned int. */
+function failNth(v: unknown, i: number): number {
+  const n = u32(v, `steps[${i}].failNth`);
+  if (n === 0) fail(`steps[${i}].failNth must be at least 1 (the first allocation)`);
+  return n;
+}
+
 /** The largest page size the model knows: parseCase cannot know the host's, so it bounds by this one. */
 const LARGEST_PAGE = Math.max(...PAGE_SIZES);
 
@@ -123,9 +132,13 @@ export function parseCase(json: unknown): Case {
       if (typeof s.ctx !== 'string' || !isCtxKind(s.ctx))
         fail(`steps[${i}].ctx must be one of ${CTX_KIND_NAMES.join(', ')}`);
       const step = { op: 'setup' as const, nr: u32(s.nr, `steps[${i}].nr`), ctx: s.ctx as CtxKind };
-      return s.asHeadroom === undefined
-        ? step
-        : { ...step, asHeadroom: u64(s.asHeadroom, `steps[${i}].asHeadroom`) };
+      return {
+        ...step,
+        ...(s.asHeadroom === undefined
+          ? {}
+          : { asHeadroom: u64(s.asHeadroom, `steps[${i}].asHeadroom`) }),
+        ...(s.failNth === undefined ? {} : { failNth: failNth(s.failNth, i) }),
+      };
     }
     if (s.op === 'destroy') return { op: 'destroy', target: parseTarget(s.target, i) };
     if (s.op === 'clobber')
@@ -177,7 +190,7 @@ export function caseProblem(c: Case, pageSize: number): string | null {
 export function describeCase(c: Case): string {
   const parts = c.steps.map((s) => {
     if (s.op === 'setup')
-      return `io_setup(${s.nr > 0xffff ? `0x${s.nr.toString(16)}` : s.nr}, ${s.ctx}${s.asHeadroom === undefined ? '' : `, AS+${s.asHeadroom}`})`;
+      return `io_setup(${s.nr > 0xffff ? `0x${s.nr.toString(16)}` : s.nr}, ${s.ctx}${s.asHeadroom === undefined ? '' : `, AS+${s.asHeadroom}`})${s.failNth === undefined ? '' : ` failing allocation #${s.failNth}`}`;
     if (s.op === 'clobber') return `ring#${s.setup}->id = ${s.id}`;
     const t = s.target;
     const arg =

@@ -32,6 +32,17 @@ export interface SetupObs {
   readonly ret?: number;
   /** Only when one came: SIGSYS delivered with the call (TRAP) or the caller killed by it. */
   readonly signal?: 'delivered' | 'killed';
+  /**
+   * Compared on calls made to fail an allocation (the faults suite): the AIO
+   * rings mapped after the call minus before (1 for a new context, else 0:
+   * a failed call leaves no ring behind).
+   */
+  readonly ringsAdded?: number;
+  /**
+   * The kernel's side only, never compared: whether the call reached the
+   * allocation armed to fail (what the model is allowed to predict depends on it).
+   */
+  readonly faultReached?: boolean;
 }
 
 export interface DestroyObs {
@@ -67,13 +78,15 @@ const readableKinds: ReadonlySet<CtxKind> = new Set([
   'readonly-nonzero',
 ]);
 
-export function modelSetupObs(o: SetupOutcome): SetupObs {
+/** `rings`: also predict the rings mapped (a call the faults suite made fail, whose worker counted them). */
+export function modelSetupObs(o: SetupOutcome, rings = false): SetupObs {
   return {
     errno: o.errno,
     ctx: o.ctxWritten ? 'written' : readableKinds.has(o.call.ctx) ? 'unchanged' : 'unreadable',
     ring: o.ring ? ringObs(o.ring.nr, o.ring.pages, o.ring.header) : null,
     aioNrDelta: delta(o.aioNrBefore, o.aioNrAfter),
     ...trapped(o.ret, o.signal),
+    ...(rings ? { ringsAdded: o.ring ? 1 : 0 } : {}),
   };
 }
 
@@ -89,6 +102,8 @@ export function realSetupObs(r: SetupResult, kind: CtxKind, pageSize: number): S
     ring: r.ret === 0 && r.ring ? ringObs(r.ring.nr, pages, r.ring) : null,
     aioNrDelta: delta(fromU64(r.aioNrBefore), fromU64(r.aioNrAfter)),
     ...trapped(r.ret, r.signal ? 'delivered' : null),
+    ...(r.rings ? { ringsAdded: r.rings.after - r.rings.before } : {}),
+    ...(r.faultInjected === undefined ? {} : { faultReached: r.faultInjected }),
   };
 }
 
@@ -133,11 +148,16 @@ function same(a: unknown, b: unknown): boolean {
   );
 }
 
+/** Fields a real observation carries for the judge's choice of prediction, never compared. */
+const NOT_COMPARED: ReadonlySet<string> = new Set(['faultReached']);
+
 /** Field-by-field differences; ring fields are compared one by one so a report names the field. */
+
 export function diffObs(model: SetupObs | DestroyObs, real: SetupObs | DestroyObs): Difference[] {
   const out: Difference[] = [];
   // Both sides' fields: the seccomp ones are present on one side only when they differ (absent reads as null).
   for (const field of new Set([...Object.keys(model), ...Object.keys(real)])) {
+    if (NOT_COMPARED.has(field)) continue;
     const m = field in model ? (model as unknown as Record<string, unknown>)[field] : null;
     const r = field in real ? (real as unknown as Record<string, unknown>)[field] : null;
     if (field === 'errno' && r === undefined) continue; // return value still pending

@@ -19,6 +19,13 @@ import type { RunSummary } from './engine/summary.js';
 import { type CaseVerdict, newVerdict, type Suite } from './engine/verdict.js';
 import { type PropsHost, propsCaseArb } from './gen/props.js';
 import { replayAt } from './gen/replay-path.js';
+import {
+  armedStep,
+  FAULT_FAMILIES,
+  faultCase,
+  REFUSED_FIRST,
+  refusedCase,
+} from './suites/faults.js';
 import { sequenceArb, sequenceCase } from './suites/stateful.js';
 import { tableRows } from './suites/table.js';
 import { divergenceReport, replayCase, runFlags, type SummaryMeta, Tally } from './summarize.js';
@@ -251,10 +258,69 @@ async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
   else await inChunks(arb, n, cfg.seed, cfg.chunkSize ?? CHUNK, runChunk, ctx.stop.signal);
 }
 
+/** fail-nth values a walk tries before it counts as not ending (io_setup of a 10-page ring makes about 20 allocations). */
+const WALK_LIMIT = 64;
+/** Steps of a walk run together (the fresh processes a family needs start together). */
+const WALK_CHUNK = 6;
+const NO_FAULT_INJECTION =
+  'needs kernel fault injection (/proc/thread-self/fail-nth), which this kernel lacks: aiospec kernel build --debian 6.12 --fault-injection, then --target uml --kernel debian-6.12-fault';
+
+/** Whether the armed allocation of a judged case was reached (the kernel's side of its step). */
+function reached(v: CaseVerdict): boolean {
+  const step = v.steps.find((s) => s.index === armedStep(v.case));
+  return (step?.real as { faultReached?: boolean } | undefined)?.faultReached !== false;
+}
+
+/**
+ * The faults suite: each family's walk (fail-nth 1, 2, ... until the call no
+ * longer reaches the allocation armed), then the refused calls. On a kernel
+ * without fault injection it runs nothing, unless asked for alone.
+ */
+async function runFaults(ctx: RunContext): Promise<void> {
+  if (!ctx.engine.host.features?.faultInjection) {
+    if (ctx.cfg.suites.length === 1) {
+      const v = newVerdict('faults', 0, faultCase(FAULT_FAMILIES[0]!, 1));
+      v.status = 'skip';
+      v.reason = NO_FAULT_INJECTION;
+      take(ctx, [v]);
+    }
+    return;
+  }
+  let index = 0;
+  /** Run and settle cases; `last`: the walk's limit, whose case must no longer reach its allocation. */
+  const runCases = async (cases: readonly Case[], limit = false) => {
+    const t0 = performance.now();
+    const run = await ctx.engine.run('faults', cases, {
+      alone: true,
+      firstIndex: index,
+      signal: ctx.stop.signal,
+    });
+    index += cases.length;
+    const end = run.at(-1);
+    if (limit && end && end.status === 'pass' && reached(end)) {
+      end.status = 'diverge';
+      end.reason = `the walk did not end: io_setup still reached its allocation #${WALK_LIMIT}`;
+    }
+    take(ctx, run, performance.now() - t0);
+    ctx.checkDivergences();
+    return run;
+  };
+  for (const family of FAULT_FAMILIES) {
+    for (let nth = 1; nth <= WALK_LIMIT && !ctx.stop.signal.aborted; nth += WALK_CHUNK) {
+      const last = Math.min(nth + WALK_CHUNK - 1, WALK_LIMIT);
+      const cases = Array.from({ length: last - nth + 1 }, (_, i) => faultCase(family, nth + i));
+      const run = await runCases(cases, last === WALK_LIMIT);
+      if (!run.every(reached)) break;
+    }
+  }
+  if (!ctx.stop.signal.aborted) await runCases(REFUSED_FIRST.map(refusedCase));
+}
+
 const SUITE_RUNS: Readonly<Record<Suite, (ctx: RunContext, suite: Suite) => Promise<void>>> = {
   table: runTable,
   props: runGenerated,
   stateful: runGenerated,
+  faults: runFaults,
 };
 
 /**

@@ -14,7 +14,7 @@ import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
 
 export { firstOfEachKind };
 
-export const SUITES: readonly Suite[] = ['table', 'props', 'stateful'];
+export const SUITES: readonly Suite[] = ['table', 'props', 'stateful', 'faults'];
 
 export interface SummaryMeta {
   readonly target: string;

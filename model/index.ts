@@ -9,6 +9,7 @@ export * from './abi/limits.js';
 export * from './abi/ring-header.js';
 export * from './abi/seccomp.js';
 export * from './abi/syscall-table.js';
+export * from './alloc-faults.js';
 export * from './destroy-facts.js';
 export * from './env.js';
 export * from './io-destroy.js';

@@ -50,3 +50,8 @@ export function mappingSizes(addresses: readonly bigint[]): Map<bigint, number |
     }),
   );
 }
+
+/** How many AIO rings this process maps now: after a failed io_setup, a ring left behind shows here. */
+export function aioRingCount(): number {
+  return readMaps().filter(isAioRing).length;
+}

@@ -48,8 +48,17 @@ export type DestroyTarget =
   | { readonly unmapped: true };
 
 export type RealStep =
-  /** io_setup(nr, ctx). `asHeadroom`: bytes of address space left to the process (RLIMIT_AS) during the call. */
-  | { readonly op: 'setup'; readonly nr: number; readonly ctx: CtxKind; readonly asHeadroom?: U64 }
+  /**
+   * io_setup(nr, ctx). `asHeadroom`: bytes of address space left to the process (RLIMIT_AS) during the call.
+   * `failNth`: the call's K-th kernel allocation is made to fail (/proc/thread-self/fail-nth).
+   */
+  | {
+      readonly op: 'setup';
+      readonly nr: number;
+      readonly ctx: CtxKind;
+      readonly asHeadroom?: U64;
+      readonly failNth?: number;
+    }
   | { readonly op: 'destroy'; readonly target: DestroyTarget }
   /** Overwrite ring->id of a context (a u32 store at its handle), named by ref or by step of this case. */
   | { readonly op: 'clobber'; readonly ref?: number; readonly step?: number; readonly id: number }
@@ -83,6 +92,10 @@ export interface SetupResult {
   readonly aioNrAfter: U64 | null;
   /** SIGSYS came with the call (a seccomp TRAP; only watched under a filter); absent: no signal. */
   readonly signal?: 'SIGSYS';
+  /** With failNth: whether the call reached its K-th allocation (which then failed). */
+  readonly faultInjected?: boolean;
+  /** With failNth: the AIO rings the process mapped before and after the call (/proc/self/maps). */
+  readonly rings?: { readonly before: number; readonly after: number };
 }
 
 export interface DestroyResult {

@@ -22,7 +22,7 @@ import { UsageError } from './usage-error.js';
 /** Flag values by name (without the dashes): a string, or true for a boolean flag that is set. */
 export type FlagValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
 
-const ALLOC_SITES: readonly AllocSite[] = ['ioctx', 'ring', 'table'];
+import { ALLOC_SITES } from '../../model/index.js';
 
 export function parseProfile(
   text: string | undefined,

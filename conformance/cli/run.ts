@@ -46,7 +46,7 @@ ${TARGET_FLAGS_HELP}
 A run that stops early (these flags, or Ctrl-C) reports the cases that ran;
 a second Ctrl-C ends it at once.`;
 
-export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|all] [--runs N] [--seed=N]
+export const RUN_HELP = `usage: aiospec run [--suite table|props|stateful|faults|all] [--runs N] [--seed=N]
                   [--profile NAME] [--target NAME] [--reporter NAME[:FILE]]... [--out FILE]
                   [--bail | --max-divergences N] [--time-limit S]
 

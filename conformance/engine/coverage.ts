@@ -56,7 +56,9 @@ function unreachableHere(
 /** Count, per rule, the compared steps it decided (into `hits`). */
 export function countRuleHits(verdicts: readonly CaseVerdict[], hits: Map<string, number>): void {
   for (const v of verdicts)
-    for (const s of v.steps) if (s.rule) hits.set(s.rule, (hits.get(s.rule) ?? 0) + 1);
+    for (const s of v.steps)
+      for (const rule of [s.rule, ...(s.alsoRules ?? [])])
+        if (rule) hits.set(rule, (hits.get(rule) ?? 0) + 1);
 }
 
 export function ruleCoverage(

@@ -566,9 +566,13 @@ function realTarget(target: DestroyTarget): RealTarget {
 
 function realStep(s: Step): RealStep {
   if (s.op === 'setup')
-    return s.asHeadroom === undefined
-      ? { op: 'setup', nr: s.nr, ctx: s.ctx }
-      : { op: 'setup', nr: s.nr, ctx: s.ctx, asHeadroom: jsonInteger(s.asHeadroom) };
+    return {
+      op: 'setup',
+      nr: s.nr,
+      ctx: s.ctx,
+      ...(s.asHeadroom === undefined ? {} : { asHeadroom: jsonInteger(s.asHeadroom) }),
+      ...(s.failNth === undefined ? {} : { failNth: s.failNth }),
+    };
   if (s.op === 'clobber') return { op: 'clobber', step: s.setup, id: s.id };
   return { op: 'destroy', target: realTarget(s.target) };
 }

@@ -247,14 +247,16 @@ export class Judge {
           step.asHeadroom === undefined
             ? m.env
             : { ...m.env, asHeadroom: step.asHeadroom + m.state.ringBytes };
-        const j = m.setup(step.nr, step.ctx, r, env);
+        const j = m.setup(step.nr, step.ctx, r, env, step.failNth);
         this.drifted(j.drift, `before step ${i}`, attempt);
         if (r.handle !== undefined) handles[i] = BigInt(r.handle);
         refs[i] = r.ref;
+        const also = j.consistent.filter((id) => id !== j.outcome.rule);
         judged.push({
           index: i,
           op: 'setup',
           rule: j.outcome.rule,
+          ...(also.length > 0 ? { alsoRules: also } : {}),
           model: j.model,
           real: j.real,
           diffs: [...j.diffs],

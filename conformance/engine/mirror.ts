@@ -16,11 +16,13 @@ import {
   decideIoDestroy,
   decideIoSetup,
   type Environment,
+  faultEnvironments,
   newProcessState,
   type ProcessState,
   profile,
   removeContext,
   type SetupOutcome,
+  type SetupRuleId,
   type SetupRuleTable,
   type U32Read,
 } from '../../model/index.js';
@@ -92,20 +94,34 @@ export class Mirror {
     return decideIoSetup(env, this.state, { nrEvents: nr, ctx }, this.rules.setup);
   }
 
-  /** Judge a real io_setup against the model and follow it. `env` may differ per step (RLIMIT_AS). */
+  /**
+   * Judge a real io_setup against the model and follow it. `env` may differ per
+   * step (RLIMIT_AS). With `failNth` (its K-th allocation made to fail), the
+   * call may do what a failure at any site the model allows would do
+   * (faultEnvironments): the first of those the kernel agrees with is the
+   * model's prediction, and `consistent` names every rule that agreed.
+   */
   setup(
     nr: number,
     ctx: CtxKind,
     real: SetupResult,
     env: Environment = this.env,
-  ): Judged<SetupObs> & { outcome: SetupOutcome } {
+    failNth?: number,
+  ): Judged<SetupObs> & { outcome: SetupOutcome; consistent: readonly SetupRuleId[] } {
     const drift = this.sync(fromU64(real.aioNrBefore));
-    const outcome = this.predictSetup(nr, ctx, env);
-    const model = modelSetupObs(outcome);
     const realObs = realSetupObs(real, ctx, env.pageSize);
-    const diffs = diffObs(model, realObs);
+    const envs =
+      failNth === undefined ? [env] : faultEnvironments(env, real.faultInjected === true);
+    const tries = envs.map((e) => {
+      const outcome = this.predictSetup(nr, ctx, e);
+      const model = modelSetupObs(outcome, failNth !== undefined);
+      return { outcome, model, diffs: diffObs(model, realObs) };
+    });
+    const agreeing = tries.filter((t) => t.diffs.length === 0);
+    const { outcome, model, diffs } = agreeing[0] ?? tries[0]!;
     this.follow(outcome, real);
-    return { model, real: realObs, diffs, drift, outcome };
+    const consistent = [...new Set(agreeing.map((t) => t.outcome.rule))];
+    return { model, real: realObs, diffs, drift, outcome, consistent };
   }
 
   private follow(outcome: SetupOutcome, real: SetupResult): void {

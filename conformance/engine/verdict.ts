@@ -3,7 +3,7 @@ import type { DestroyRuleId, SetupRuleId } from '../../model/index.js';
 import type { Case } from '../cases.js';
 import type { Difference, ErrnoLabel } from '../observe.js';
 
-export type Suite = 'table' | 'props' | 'stateful';
+export type Suite = 'table' | 'props' | 'stateful' | 'faults';
 
 export type Status = 'pass' | 'diverge' | 'inconclusive' | 'skip';
 
@@ -12,6 +12,11 @@ export interface StepJudgement {
   readonly op: 'setup' | 'destroy' | 'clobber';
   /** The model rule that decided this step. */
   readonly rule?: SetupRuleId | DestroyRuleId;
+  /**
+   * Other rules whose prediction the kernel's result equals, where the model
+   * allows several (a failed allocation the model cannot place: the faults suite).
+   */
+  readonly alsoRules?: readonly SetupRuleId[];
   readonly model: unknown;
   readonly real: unknown;
   readonly diffs: Difference[];

@@ -9,7 +9,7 @@ import { printable } from './printable.js';
 
 export { printable };
 
-const SUITE_ORDER: readonly Suite[] = ['table', 'props', 'stateful'];
+const SUITE_ORDER: readonly Suite[] = ['table', 'props', 'stateful', 'faults'];
 
 /** The suites that ran (counted), always in the same order. */
 export function suitesOf(s: RunSummary): Suite[] {

@@ -37,7 +37,7 @@ export const TRACE_FORMAT = 'aiospec-trace';
 /** The version written. Version 1 (no batch lines, no candidate) is still read. */
 export const TRACE_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
-export const SUITES: readonly string[] = ['table', 'props', 'stateful'];
+export const SUITES: readonly string[] = ['table', 'props', 'stateful', 'faults'];
 
 const u32 = intIn(0, 0xffff_ffff, 'a u32');
 /** Refs and tokens: a worker's own counters, from 0 up. */

@@ -220,6 +220,10 @@ function guestScript(node: string, worker: string, relay: string): string {
     "[ -c /dev/ttyS0 ] || $m -t devtmpfs devtmpfs /dev || die 'mount /dev'",
     // A guest-side scratch directory (the root, the host's /, is read-only): TMPDIR and the FIFO.
     "mkdir -p /dev/shm && $m -t tmpfs -o mode=1777 shm /dev/shm || die 'mount /dev/shm'",
+    // Fault injection (a kernel built with it): fail-nth counts only the allocations these
+    // knobs let fail; by default failslab and fail_page_alloc skip those that may sleep
+    // (ignore-gfp-wait) and fail_page_alloc single pages (min-order 1), which are most of io_setup's.
+    `[ ! -e /proc/self/fail-nth ] || { $m -t debugfs debugfs /sys/kernel/debug && d=/sys/kernel/debug && echo N > $d/failslab/ignore-gfp-wait && echo N > $d/fail_page_alloc/ignore-gfp-wait && echo 0 > $d/fail_page_alloc/min-order; } || die 'fault injection set-up'`,
     'rm -f /dev/.aiospec-mount',
     // The console (fd 2 here, the guest's stderr) without \n -> \r\n, for readable stderr.
     'stty -opost 0<&2 2>/dev/null',

@@ -20,6 +20,7 @@ import {
 } from '../../model/abi/ring-header.js';
 import { AioNrReader } from '../aio-nr-reader.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
+import { armFailNth } from '../fail-nth.js';
 import type { Libc } from '../libc.js';
 import {
   MAP_ANONYMOUS,
@@ -29,6 +30,7 @@ import {
   PROT_WRITE,
   RLIMIT_AS,
 } from '../libc.js';
+import { aioRingCount } from '../proc-maps.js';
 import {
   type CaseResults,
   type ClobberResult,
@@ -261,7 +263,7 @@ export class Executor {
   private async step(step: RealStep): Promise<StepResult> {
     switch (step.op) {
       case 'setup':
-        return this.signalled(() => this.setup(step.nr, step.ctx, step.asHeadroom));
+        return this.signalled(() => this.setup(step.nr, step.ctx, step.asHeadroom, step.failNth));
       case 'destroy':
         return this.signalled(() => this.destroy(step.target));
       case 'clobber':
@@ -290,13 +292,17 @@ export class Executor {
     return sigsys ? { ...result, signal: 'SIGSYS' } : result;
   }
 
-  setup(nr: number, kind: CtxKind, asHeadroom?: U64): SetupResult {
+  setup(nr: number, kind: CtxKind, asHeadroom?: U64, failNth?: number): SetupResult {
     const c = this.c;
     const ctxp = this.arena.prepare(kind);
+    const ringsBefore = failNth === undefined ? 0 : aioRingCount();
     const before = this.aioNr.read();
     const restore = asHeadroom === undefined ? null : this.limitAddressSpace(BigInt(asHeadroom));
+    // Armed last: the next allocation this thread makes is io_setup's own.
+    const fault = failNth === undefined ? null : armFailNth(c, failNth);
     const r = c.syscallU32Ptr(c.arch.syscalls.io_setup, nr >>> 0, ctxp);
     const errno = r === -1 ? c.errno() : 0;
+    const faultInjected = fault?.disarm();
     if (restore) this.restoreAddressSpace(restore);
     const after = this.aioNr.read();
     const ctxAfter = this.arena.readBack(kind);
@@ -307,6 +313,9 @@ export class Executor {
       ctxAfter: ctxAfter === null ? null : hex(ctxAfter),
       aioNrBefore: u64(before),
       aioNrAfter: u64(after),
+      ...(faultInjected === undefined
+        ? {}
+        : { faultInjected, rings: { before: ringsBefore, after: aioRingCount() } }),
     };
     if (r !== 0) return result;
     // Success. The handle is only known where the kernel could write it back.
