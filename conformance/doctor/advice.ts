@@ -138,7 +138,9 @@ export function advise(
       }
       case 'other':
         return {
-          lines: [`No sysctl helps: ${SETUP_RULES[request.rule].when}.`],
+          lines: [
+            `No sysctl helps: ${SETUP_RULES[request.rule].when}${request.seccomp ? ` (profile rule: ${request.seccomp.rule}). Allow io_setup for this nr_events in the container's seccomp profile` : ''}.`,
+          ],
           sysctl: null,
         };
     }

@@ -1,8 +1,9 @@
 /** The doctor's report as one JSON object (u64 values: numbers up to 2^53-1, decimal strings above). */
+import { errnoName, type SeccompVerdict } from '../../model/index.js';
 import { jsonInteger, jsonIntegerOrNull } from '../../real/protocol.js';
 import { NODE_WIDE } from './advice.js';
 import type { HolderRow } from './holders.js';
-import type { DoctorReport } from './report.js';
+import type { DoctorReport, SeccompReport } from './report.js';
 
 function holder(h: HolderRow) {
   return {
@@ -18,6 +19,38 @@ function holder(h: HolderRow) {
     container: h.container,
     inherited: h.inherited,
     unexplained: h.unexplained,
+  };
+}
+
+const verdictJson = (v: SeccompVerdict) => ({
+  action: v.action,
+  errno: v.errno === null ? null : (errnoName(v.errno) ?? v.errno),
+  signal: v.signal,
+  rule: v.rule,
+});
+
+function seccompJson(s: SeccompReport) {
+  return {
+    mode: s.status.mode,
+    filters: s.status.filters,
+    observed:
+      s.observed?.map((c) => ({
+        call: c.observed.call,
+        shown: c.observed.shown,
+        kind: c.observed.kind,
+        errno: c.observed.errno,
+        ret: c.observed.ret,
+        note: c.observed.note,
+        profile: c.profile && { ...verdictJson(c.profile.verdict), matches: c.profile.matches },
+      })) ?? null,
+    profile: s.profile && {
+      source: s.profile.source,
+      calls: s.profile.calls.map((c) => ({
+        call: c.call,
+        shown: c.shown,
+        ...verdictJson(c.verdict),
+      })),
+    },
   };
 }
 
@@ -76,7 +109,9 @@ export function doctorJson(r: DoctorReport) {
       neededAioMaxNr: jsonIntegerOrNull(q.neededAioMaxNr),
       neededAloneAioMaxNr: jsonIntegerOrNull(q.neededAloneAioMaxNr),
       mustRelease: jsonIntegerOrNull(q.mustRelease),
+      seccomp: q.seccomp,
     },
+    seccomp: seccompJson(r.seccomp),
     holders: r.holders.rows.map(holder),
     totals: {
       processes: t.processes,

@@ -12,6 +12,7 @@ import type { HolderRow } from './holders.js';
 import type { CallSeen } from './probe.js';
 import type { DoctorReport } from './report.js';
 import type { RequestVerdict } from './request.js';
+import { observationText, verdictText } from './seccomp-check.js';
 
 const range = (lo: number | bigint, hi: number | bigint) => (lo === hi ? `${lo}` : `${lo}..${hi}`);
 
@@ -83,7 +84,7 @@ function events(r: DoctorReport): string[] {
   const doubled = profile(r.profile).accounting?.limitFactor === 2n;
   return [
     `Events (${SYSCTL} and fs.aio-nr are one pair for the whole kernel, not per container)`,
-    `  aio-max-nr        ${r.aioMaxNr}${doubled ? ` (this kernel allows aio-nr up to twice that: ${limit})` : ''}`,
+    `  aio-max-nr        ${r.aioMaxNr}${doubled ? ` (this kernel allows aio-nr up to twice that: ${limit})` : ''}${r.where.container ? `: the node's limit, ${r.where.sysctlWritable ? 'writable from this container (for the whole node)' : 'read-only in this container'}` : ''}`,
     `  aio-nr            ${r.aioNr} (${pct(used)} used)`,
     `  available         ${r.available}`,
     `  largest io_setup  ${largestText(r)}`,
@@ -117,14 +118,25 @@ function everText(q: NonNullable<DoctorReport['request']>): string | null {
   }
 }
 
+/** This process's own filter, seen stopping the call (the gate's no even when the model says it fits). */
+function ownFilterLine(r: DoctorReport, n: number): string[] {
+  const c = r.seccomp.observed?.find((x) => x.observed.call === 'io_setup');
+  if (!c || !['errno', 'trap', 'killed'].includes(c.observed.kind)) return [];
+  return [
+    `  this process's own seccomp filter stops io_setup(${n}): ${observationText(c.observed)}`,
+  ];
+}
+
 function request(r: DoctorReport): string[] {
   const q = r.request;
   if (!q) return [];
   return [
     '',
     `Request io_setup(${q.nrEvents})`,
-    `  = ${ret(q.errno)}: ${VERDICT_TEXT[q.verdict]}`,
+    `  = ${q.errno === null && q.verdict !== 'ok' ? `(${q.seccomp?.action})` : ret(q.errno)}: ${VERDICT_TEXT[q.verdict]}`,
     `  rule ${q.rule}: ${SETUP_RULES[q.rule].when}`,
+    ...(q.seccomp ? [`  profile rule: ${q.seccomp.rule}`] : []),
+    ...ownFilterLine(r, q.nrEvents),
     ...(q.neededAioMaxNr !== null && q.verdict !== 'ok'
       ? [`  fits with ${SYSCTL} >= ${q.neededAioMaxNr} (with what is held now)`]
       : []),
@@ -176,6 +188,11 @@ function holders(r: DoctorReport): string[] {
   const lines = [
     '',
     `Holders: ${count(t.processes, 'process', 'processes')}, ${count(t.contexts, 'context', 'contexts')}, ${count(t.ringPages, 'ring page', 'ring pages')}, nr_events ${range(t.nrEventsMin, t.nrEventsMax)} (biggest first)`,
+    ...(r.where.hostPidNamespace === false
+      ? [
+          `  only the processes this PID namespace can see (${r.where.pidNamespace}): the node's others hold events too, counted in aio-nr but not listed here`,
+        ]
+      : []),
     ...(r.holders.rows.length > 0
       ? holderLines(r.holders.rows)
       : ['  (no process holds an AIO context)']),
@@ -216,8 +233,44 @@ function advice(r: DoctorReport): string[] {
   ];
 }
 
+/** What seccomp does to the calls here: this process's own filter as seen, and the profile given. */
+function seccomp(r: DoctorReport): string[] {
+  const s = r.seccomp;
+  const n = s.status.filters === null ? '' : `, Seccomp_filters: ${s.status.filters}`;
+  const own =
+    s.status.mode === 2
+      ? `this process runs under a seccomp filter (Seccomp: 2${n}); probed in child processes:`
+      : `this process runs under no seccomp filter (Seccomp: ${s.status.mode ?? 'not shown'})`;
+  const observed = (s.observed ?? []).flatMap((c) => [
+    `    ${c.observed.shown} → ${observationText(c.observed)}`,
+    ...(c.profile
+      ? [
+          c.profile.matches
+            ? `      as the profile says: ${c.profile.verdict.rule}`
+            : `      NOT what the profile says (${verdictText(c.profile.verdict)}, ${c.profile.verdict.rule}): this filter is another one`,
+        ]
+      : []),
+  ]);
+  const p = s.profile;
+  const profiled = p
+    ? [
+        `  profile ${p.source}:`,
+        ...p.calls.map((c) => `    ${c.shown} → ${verdictText(c.verdict)}: ${c.verdict.rule}`),
+      ]
+    : [];
+  return ['', 'Seccomp', `  ${own}`, ...observed, ...profiled];
+}
+
 export function doctorText(r: DoctorReport): string {
-  return [...kernel(r), '', ...events(r), ...request(r), ...holders(r), ...advice(r)].join('\n');
+  return [
+    ...kernel(r),
+    ...seccomp(r),
+    '',
+    ...events(r),
+    ...request(r),
+    ...holders(r),
+    ...advice(r),
+  ].join('\n');
 }
 
 /** "1 process", "2 processes". */

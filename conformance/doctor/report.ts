@@ -7,6 +7,8 @@ import {
   type Environment,
   type ProfileName,
   profile as profileOf,
+  type SeccompFilter,
+  type SeccompVerdict,
   type SetupOutcome,
   U32_MAX,
 } from '../../model/index.js';
@@ -18,11 +20,23 @@ import { hostEnvironment } from '../engine/host-env.js';
 import { decideFresh, largestAccepted, largestUnwrapped } from './accepted.js';
 import { type Advice, advise, headroom } from './advice.js';
 import { type Availability, availability, seccompAction } from './availability.js';
+import {
+  type CallObservation,
+  ownSeccompStatus,
+  probeFilter,
+  type SeccompStatus,
+} from './filter-probe.js';
 import { type HolderTable, holderTable, type Reconciliation, reconcile } from './holders.js';
 import { type Confirmation, confirmLargest, type ProfileProbe, probeProfile } from './probe.js';
 import { profileFromRelease } from './profile-detect.js';
 import { answerRequest, type RequestAnswer } from './request.js';
 import { ringBoundsFor } from './ring-bounds.js';
+import {
+  type CallVerdict,
+  observationMatches,
+  profileVerdicts,
+  verdictForProbe,
+} from './seccomp-check.js';
 import { type Whereabouts, whereabouts } from './where.js';
 
 export interface DoctorOptions {
@@ -31,6 +45,24 @@ export interface DoctorOptions {
   readonly probe?: boolean;
   /** Use this profile instead of detecting one. */
   readonly profile?: ProfileName;
+  /** --seccomp-profile, resolved for this machine: what it does to the calls, and the request under it. */
+  readonly seccompProfile?: SeccompFilter;
+}
+
+/** A call this process's filter was seen making, with what the profile given says of that same call. */
+export interface ObservedCall {
+  readonly observed: CallObservation;
+  /** The profile's verdict for exactly that call, and whether the observation is it (null: no profile). */
+  readonly profile: { readonly verdict: SeccompVerdict; readonly matches: boolean } | null;
+}
+
+export interface SeccompReport {
+  /** This process's own filters (/proc/self/status). */
+  readonly status: SeccompStatus;
+  /** What they do to io_setup and io_destroy, probed in children (null: no filter, nothing to probe). */
+  readonly observed: readonly ObservedCall[] | null;
+  /** What --seccomp-profile does to io_setup(N) and io_destroy (null: none given). */
+  readonly profile: { readonly source: string; readonly calls: readonly CallVerdict[] } | null;
 }
 
 export type ProfileSource = 'flag' | 'probe' | 'gvisor' | 'release' | 'default';
@@ -53,6 +85,7 @@ export interface DoctorReport {
   readonly beyondLargest: { readonly nrEvents: number; readonly outcome: SetupOutcome } | null;
   readonly confirmation: Confirmation | null;
   readonly request: RequestAnswer | null;
+  readonly seccomp: SeccompReport;
   readonly scan: HolderScan;
   readonly holders: HolderTable;
   /** aio-nr while the holders were read, and how the holders add up against it. */
@@ -153,6 +186,10 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
   // The worker boots (~0.1 s) while this process reads /proc; it makes no context before we ask.
   const starting = WorkerProcess.start();
   starting.catch(() => {});
+  const status = ownSeccompStatus();
+  // Only a filter can block or change the calls; the probes run while the rest is read.
+  const probeNr = opts.nrEvents ?? 1;
+  const observing = status.mode === 2 ? probeFilter(probeNr) : Promise.resolve(null);
   const local = detectHost(pageSizeFromSmaps() ?? 4096, process.pid);
   const aioNrAtScan = readAioSysctl('aio-nr');
   const scan = scanAioHolders();
@@ -168,7 +205,29 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
   const env = environment(host, name, avail, aioMaxNr, aioNr);
   const known = accounting && aioMaxNr !== null && aioNr !== null;
   const holders = holderTable(scan, host.pageSize, ringBoundsFor(env, aioNrAtScan));
-  const request = opts.nrEvents === undefined ? null : answerRequest(env, opts.nrEvents);
+  // The profile stands for the process's filters: it replaces the errno guessed from the probe.
+  const profiled: Environment | null = opts.seccompProfile
+    ? { ...env, seccomp: { action: 'allow' }, seccompFilters: [opts.seccompProfile] }
+    : null;
+  // Under a profile, the request is decided as a process under it would see it.
+  const request =
+    opts.nrEvents === undefined ? null : answerRequest(profiled ?? env, opts.nrEvents);
+  const observed = await observing;
+  const seccomp: SeccompReport = {
+    status,
+    observed:
+      observed?.map((o) => {
+        const v = profiled && verdictForProbe(profiled, o, probeNr);
+        return {
+          observed: o,
+          profile: v ? { verdict: v, matches: observationMatches(o, v) } : null,
+        };
+      }) ?? null,
+    profile:
+      profiled && opts.seccompProfile
+        ? { source: opts.seccompProfile.source, calls: profileVerdicts(profiled, probeNr) }
+        : null,
+  };
   const where = whereabouts();
   const largest = largestAccepted(env);
   const next = largest === null ? 1 : largest < U32_MAX ? largest + 1 : null;
@@ -187,6 +246,7 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
     beyondLargest: next === null ? null : { nrEvents: next, outcome: decideFresh(env, next) },
     confirmation: probed.confirmation,
     request,
+    seccomp,
     scan,
     holders,
     aioNrAtScan,

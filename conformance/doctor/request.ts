@@ -48,6 +48,8 @@ export interface RequestAnswer {
   readonly neededAloneAioMaxNr: bigint | null;
   /** For 'transient': how much of aio-nr others would have to give back for it to fit now. */
   readonly mustRelease: bigint | null;
+  /** A seccomp filter decided instead of the kernel: its action and the profile rule (null: the kernel decided). */
+  readonly seccomp: { readonly action: string; readonly rule: string } | null;
 }
 
 /**
@@ -82,5 +84,8 @@ export function answerRequest(env: Environment, nrEvents: number): RequestAnswer
     neededAioMaxNr: needed,
     neededAloneAioMaxNr: alone,
     mustRelease: bearable === null ? null : env.aioNr - bearable,
+    seccomp: outcome.rule.startsWith('seccomp.')
+      ? { action: outcome.seccomp.action, rule: outcome.seccomp.rule }
+      : null,
   };
 }

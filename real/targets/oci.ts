@@ -143,9 +143,18 @@ function probe(o: OciOptions): string | null {
 
 /** The worker in an OCI container; RealUnavailable saying why when it cannot run here. */
 export function ociLaunch(o: OciOptions = {}): Launch {
+  return ociCommand([process.execPath, workerEntry()], o);
+}
+
+/**
+ * Any command in a container made as the worker's (the same bundle, profile and cleanup),
+ * e.g. `aiospec doctor` seen from inside one; RealUnavailable saying why when it cannot run
+ * here. Only PATH and the AIOSPEC_* variables reach it.
+ */
+export function ociCommand(argv: readonly string[], o: OciOptions = {}): Launch {
   const why = ociAvailable(o);
   if (why !== null) throw new RealUnavailable(why);
-  const l = containerized([process.execPath, workerEntry()], o);
+  const l = containerized(argv, o);
   if (typeof l === 'string') throw new RealUnavailable(l);
   return l;
 }

@@ -115,8 +115,9 @@ describe('holderTable', () => {
 
 describe('advice', () => {
   const ok = availability({ sysctls: true, gvisor: false, probeErrno: null, seccompMode: 0 });
-  const inContainer = { container: 'docker 0123456789ab', sysctlWritable: false };
-  const onHost = { container: null, sysctlWritable: true };
+  const ns = { pidNamespace: null, hostPidNamespace: null, procSysReadOnly: null };
+  const inContainer = { container: 'docker 0123456789ab', sysctlWritable: false, ...ns };
+  const onHost = { container: null, sysctlWritable: true, ...ns };
 
   it('rounds limits up to a power of two, never below the kernel default', () => {
     expect([1n, 65536n, 65537n, 70708n, 1_000_001n].map(roundUpLimit)).toEqual([

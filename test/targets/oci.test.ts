@@ -6,13 +6,14 @@
  * bundle mount, no process, also when the runner is SIGKILLed. Runs where runc can start a
  * container as root (`.ci/run` installs runc); skipped elsewhere, saying why.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ociAvailable } from '../../real/targets/oci.js';
 import { BIN, nothingLeftBehind, runAiospec } from '../support/cli.js';
+import { leftovers, nothingOfOciLeft } from '../support/oci-leftovers.js';
 import { processesCarrying, waitFor } from '../support/processes.js';
 import { startedProcesses } from '../support/started.js';
 
@@ -22,32 +23,6 @@ const PROFILES = resolve(import.meta.dirname, '../../fixtures/seccomp');
 const profile = (name: string) => join(PROFILES, `${name}.json`);
 const dir = mkdtempSync(join(tmpdir(), 'aiospec-oci-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** What runc, the cgroup file system and the mount table still hold of aiospec's containers. */
-function leftovers(): string[] {
-  const list = spawnSync('runc', ['list', '-q'], { encoding: 'utf8' }).stdout ?? '';
-  const containers = list.split('\n').filter((l) => l.startsWith('aiospec-'));
-  const cgroups = (
-    spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', 'aiospec-*'], {
-      encoding: 'utf8',
-    }).stdout ?? ''
-  )
-    .split('\n')
-    .filter(Boolean);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('aiospec-oci'));
-  return [...containers, ...cgroups, ...mounts];
-}
-
-async function nothingOfOciLeft(): Promise<void> {
-  // The watchdog deletes the container within 0.2 s of runc's end; runc run itself at once.
-  await waitFor(
-    () => leftovers().length === 0,
-    () => `left: ${leftovers().join(', ')}`,
-    10_000,
-  );
-}
 
 interface JsonSummary {
   passed: number;
