@@ -15,35 +15,23 @@
  * - No cgroups, no network devices, no iptables rules (see the flags).
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { RealUnavailable } from '../arch.js';
+import { onPath } from '../executables.js';
 import { type Launch, workerEntry } from '../worker-process.js';
-
-/** An executable of that name on $PATH, or null. */
-function which(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {}
-  }
-  return null;
-}
 
 /** The command running `argv` in a sandbox that dies with its parent and leaves no state, or why it cannot be built. */
 function sandboxed(argv: readonly string[]): { command: string; args: string[] } | string {
   if (process.platform !== 'linux') return `gVisor runs on Linux only, this is ${process.platform}`;
-  const runsc = which('runsc');
+  const runsc = onPath('runsc');
   if (!runsc) return 'runsc not found: apt-get install runsc (or install gVisor from gvisor.dev)';
   // As root nothing more is needed. Otherwise we become root of a new user namespace (for
   // the tmpfs below) and runsc runs --rootless there (it then needs no real root at all).
   const rootless = process.getuid?.() !== 0;
   for (const tool of ['setpriv', 'unshare', 'sh', 'mount'])
-    if (!which(tool)) return `${tool} not found (util-linux / coreutils)`;
+    if (!onPath(tool)) return `${tool} not found (util-linux / coreutils)`;
   // The mount point (an empty directory, the only thing that stays on the host). Not the
   // temporary directory itself: the sandbox sees the host through this namespace, and a
   // worker or checkout under /tmp would disappear under the tmpfs.
@@ -55,7 +43,7 @@ function sandboxed(argv: readonly string[]): { command: string; args: string[] }
   }
   return {
     // Die with the runner, even on SIGKILL (the sandbox then dies with runsc).
-    command: which('setpriv')!,
+    command: onPath('setpriv')!,
     args: [
       '--pdeathsig',
       'KILL',

@@ -21,9 +21,9 @@
  *   state and cgroups. It then exits.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { RealUnavailable } from '../arch.js';
+import { onPath } from '../executables.js';
 import { bundleConfig } from '../oci/bundle.js';
 import type { OciSeccomp } from '../oci/seccomp-spec.js';
 import { type Launch, WORKER_THREADPOOL_SIZE, workerEntry } from '../worker-process.js';
@@ -58,18 +58,6 @@ exec setpriv --pdeathsig KILL -- unshare --mount --propagation private -- sh -c 
   mount --rbind / "$2/rootfs" || exit 70
   exec "$1" run --bundle "$2" "$4"' sh "$rt" "$dir" "$config" "$id"`;
 
-function which(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {}
-  }
-  return null;
-}
-
 /** The container's whole environment: the worker's settings and the runner's AIOSPEC_* (a test run's mark included). */
 function containerEnv(): Record<string, string> {
   const env: Record<string, string> = {
@@ -91,12 +79,12 @@ function containerized(argv: readonly string[], o: OciOptions): Launch | string 
   if (process.platform !== 'linux')
     return `OCI containers run on Linux only, this is ${process.platform}`;
   const runtime = o.runtime ?? 'runc';
-  const path = which(runtime);
+  const path = onPath(runtime);
   if (!path) return `${runtime} not found: apt-get install ${runtime}`;
   if (process.getuid?.() !== 0)
     return `${runtime} needs root here (a rootless runtime as an ordinary user is not supported yet; --rootless puts the container in a user namespace, started as root)`;
   for (const tool of ['setpriv', 'setsid', 'unshare', 'mount'])
-    if (!which(tool)) return `${tool} not found (util-linux)`;
+    if (!onPath(tool)) return `${tool} not found (util-linux)`;
   try {
     mkdirSync(MOUNT_POINT, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -109,7 +97,7 @@ function containerized(argv: readonly string[], o: OciOptions): Launch | string 
     ...(o.rootless ? { rootless: true } : {}),
   });
   return {
-    command: which('sh') ?? '/bin/sh',
+    command: onPath('sh') ?? '/bin/sh',
     args: ['-c', WRAPPER, 'sh', path, MOUNT_POINT, JSON.stringify(config)],
     signalAsStatus: true,
   };

@@ -54,8 +54,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync,
-  constants,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -66,9 +64,10 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RealUnavailable } from '../arch.js';
+import { isExecutable, onPath } from '../executables.js';
 import { type Launch, workerEntry } from '../worker-process.js';
 
 export interface UmlOptions {
@@ -87,28 +86,6 @@ export interface UmlOptions {
    * buys nothing there.
    */
   readonly threadPoolCap?: number;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    if (isExecutable(p)) return p;
-  }
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    const p = join(dir, name);
-    if (isExecutable(p)) return p;
-  }
-  return null;
 }
 
 /** The UML kernel binary, or null when user-mode Linux is not installed. */
