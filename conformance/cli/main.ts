@@ -11,6 +11,7 @@ import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXPLAIN_HELP, explainCommand } from './explain.js';
 import { openFilesMessage } from './fd-limit.js';
 import { KERNEL_HELP, kernelCommand } from './kernel.js';
+import { MATRIX_HELP, matrixCommand } from './matrix.js';
 import { PLAYGROUND_HELP, playgroundCommand } from './playground.js';
 import { REPLAY_HELP, replayCommand } from './replay.js';
 import { RECORD_HELP, RUN_HELP, recordCommand, runCommand } from './run.js';
@@ -29,6 +30,12 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: recordCommand,
     help: RECORD_HELP,
     summary: 'run the suites and write what the kernel did to a trace',
+  },
+  matrix: {
+    run: matrixCommand,
+    help: MATRIX_HELP,
+    summary:
+      'the suites on every target here (host, oci, UML kernels, gVisor): one table, coverage united',
   },
   replay: {
     run: replayCommand,

@@ -19,14 +19,14 @@ import {
 
 type Paint = (text: string) => string;
 
-interface Palette {
+export interface Palette {
   readonly green: Paint;
   readonly red: Paint;
   readonly yellow: Paint;
   readonly bold: Paint;
 }
 
-function palette(color: boolean): Palette {
+export function palette(color: boolean): Palette {
   const sgr =
     (code: string): Paint =>
     (t) =>

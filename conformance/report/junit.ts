@@ -117,6 +117,19 @@ export function renderJunit(s: RunSummary): string {
 
 /** The XML a piece at a time: a run's results are read once per suite, never all held. */
 export function* junitChunks(s: RunSummary): Generator<string> {
+  // <testsuites> takes no skipped count in the Jenkins schema; each <testsuite> has one.
+  const { skipped: _skipped, ...total } = counts(s);
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs({ name: 'aiospec', ...total, time: seconds(s.wallMs, 3) })}>\n`;
+  yield* junitTestsuites(s);
+  yield '</testsuites>\n';
+}
+
+/**
+ * The run's <testsuite> elements, one per suite, named `PREFIX + suite`: a
+ * document holding several runs (`aiospec matrix`) prefixes each run's, so
+ * that no two suites share a name.
+ */
+export function* junitTestsuites(s: RunSummary, prefix = ''): Generator<string> {
   const kinds = kindIndex(s);
   const properties = [
     '    <properties>',
@@ -132,12 +145,9 @@ export function* junitChunks(s: RunSummary): Generator<string> {
     ),
     '    </properties>',
   ];
-  // <testsuites> takes no skipped count in the Jenkins schema; each <testsuite> has one.
-  const { skipped: _skipped, ...total } = counts(s);
-  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs({ name: 'aiospec', ...total, time: seconds(s.wallMs, 3) })}>\n`;
   for (const suite of suitesOf(s)) {
     const c = s.suites[suite];
-    yield `${[`  <testsuite${attrs({ name: suite, ...counts(c), time: seconds(c?.ms ?? 0, 3) })}>`, ...properties].join('\n')}\n`;
+    yield `${[`  <testsuite${attrs({ name: prefix + suite, ...counts(c), time: seconds(c?.ms ?? 0, 3) })}>`, ...properties].join('\n')}\n`;
     let lines: string[] = [];
     for (const r of s.results) {
       if (r.suite !== suite) continue;
@@ -150,5 +160,7 @@ export function* junitChunks(s: RunSummary): Generator<string> {
     if (lines.length > 0) yield `${lines.join('\n')}\n`;
     yield '  </testsuite>\n';
   }
-  yield '</testsuites>\n';
 }
+
+/** Escaping for the matrix's own elements (its skipped rows). */
+export { attrs as xmlAttrs, text as xmlText };

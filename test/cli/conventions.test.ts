@@ -41,7 +41,7 @@ describe('--version and help', () => {
     expect(r.out).toBe(`aiospec ${pkg.version}\n`);
   });
 
-  it.each(['run', 'record', 'replay', 'explain', 'doctor'])(
+  it.each(['run', 'record', 'replay', 'explain', 'doctor', 'matrix'])(
     'help %s prints what --help after it prints',
     (name) => {
       const viaHelp = aiospec(['help', name]);

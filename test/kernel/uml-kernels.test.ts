@@ -80,6 +80,20 @@ describe.skipIf(FAULT.kernel === null)(`a kernel with fault injection${FAULT.ski
   });
 });
 
+describe.skipIf(FAULT.kernel === null)(
+  `the faults suite on a kernel with fault injection${FAULT.skip}`,
+  () => {
+    it('conforms, every ENOMEM site of io_setup compared with the kernel', async () => {
+      const s = await runOn(FAULT.kernel!, ['--suite', 'faults']);
+      expect(s).toMatchObject({ target: 'uml', diverged: 0 });
+      expect(s.kernel.features.faultInjection).toBe(true);
+      // The model's allocation-failure sites: each must have decided a step the kernel's ENOMEM matched.
+      for (const id of ['setup.kmem', 'setup.ring-pages', 'setup.table-grow'])
+        expect(coverageOf(s, id)?.hits, id).toBeGreaterThan(0);
+    }, 120_000);
+  },
+);
+
 describe.skipIf(NO_AIO.kernel === null)(`a kernel without AIO${NO_AIO.skip}`, () => {
   it("conforms: the kernel's own ENOSYS is kernel.no-aio, a filter's is seccomp.errno", async () => {
     const s = await runOn(NO_AIO.kernel!, ['--runs', '300']);

@@ -116,11 +116,12 @@ describe('the packed package', () => {
       'dist/playground/index.html',
       'schema/report.schema.json',
       'schema/trace.schema.json',
+      'schema/matrix.schema.json',
     ])
       expect(paths).toContain(p);
     const stray = paths.filter(
       (p) =>
-        !/^(bin\/aiospec|LICENSE|README\.md|package\.json|dist\/playground\/index\.html|schema\/(report|trace|case)\.schema\.json|dist\/(conformance|model|real)\/.+\.(js|d\.ts))$/.test(
+        !/^(bin\/aiospec|LICENSE|README\.md|package\.json|dist\/playground\/index\.html|schema\/(report|trace|case|matrix)\.schema\.json|dist\/(conformance|model|real)\/.+\.(js|d\.ts))$/.test(
           p,
         ),
     );

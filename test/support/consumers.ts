@@ -25,7 +25,7 @@ export interface SeenCase {
 
 /** `props #17: io_setup(8, zero)` -> props, 17 (the name every reporter gives a case). */
 function caseOf(name: string): { suite: string; index: number } {
-  const m = /^(table|props|stateful) #(\d+): /.exec(name);
+  const m = /^(table|props|stateful|faults) #(\d+): /.exec(name);
   if (!m) throw new Error(`not a case name: ${name}`);
   return { suite: m[1]!, index: Number(m[2]) };
 }
@@ -175,11 +175,11 @@ function mapValues(o: Schema, f: (v: unknown) => unknown): Schema {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
-const SCHEMAS = ['case', 'report', 'trace'] as const;
+const SCHEMAS = ['case', 'report', 'trace', 'matrix'] as const;
 
 /** Validators for schema/<name>.schema.json; `strict`: every field written must be described. */
 export function schemaValidator(
-  name: 'report' | 'trace',
+  name: 'report' | 'trace' | 'matrix',
   opts: { strict: boolean },
 ): ValidateFunction {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
