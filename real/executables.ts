@@ -1,8 +1,10 @@
 /**
  * Finding the programs a target launches (runsc, runc, linux.uml, setpriv,
- * unshare, sh). A runner started from a service or a test may have a short
- * $PATH; the standard directories are looked in after it, so a program the
- * distribution installed is found either way.
+ * unshare, sh) on $PATH. The UML target also looks in the standard
+ * directories after it (a runner with a short PATH still boots Debian's
+ * linux.uml); the others do not, because what they launch finds its own
+ * helpers on the same $PATH (setpriv runs unshare): a program found outside it
+ * would start and then fail halfway.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -19,10 +21,15 @@ export function isExecutable(path: string): boolean {
   }
 }
 
-/** The program of that name on $PATH, else in the standard directories; null when none. */
-export function onPath(name: string): string | null {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  for (const dir of [...dirs, ...STANDARD_DIRS]) {
+/** The program of that name on $PATH (then in the standard directories, if asked); null when none. */
+export function onPath(
+  name: string,
+  opts: { readonly orStandardDirs?: boolean } = {},
+): string | null {
+  const dirs = (process.env.PATH ?? STANDARD_DIRS.join(delimiter))
+    .split(delimiter)
+    .filter((d) => d !== '');
+  for (const dir of [...dirs, ...(opts.orStandardDirs ? STANDARD_DIRS : [])]) {
     const p = join(dir, name);
     if (isExecutable(p)) return p;
   }

@@ -13,7 +13,7 @@ import { renderMatrixHuman } from '../matrix/report-human.js';
 import { renderMatrixJson } from '../matrix/report-json.js';
 import { matrixJunitChunks } from '../matrix/report-junit.js';
 import { matrixRows } from '../matrix/rows.js';
-import { type RowConfig, type RowOutcome, runRow, takesSeccomp } from '../matrix/run-row.js';
+import { type RowConfig, type RowOutcome, runRow } from '../matrix/run-row.js';
 import { unionCoverage } from '../matrix/union-coverage.js';
 import { SUITES } from '../run.js';
 import { type Parsed, parseFlags, stringFlag, stringsFlag } from './args.js';
@@ -24,7 +24,7 @@ import { parseIntIn } from './numbers.js';
 import { OutputFile, writeWhole } from './output.js';
 import { ProgressDisplay } from './progress.js';
 import { planReports, type ReportPlan } from './reporters.js';
-import { targetFlags } from './run-target-flags.js';
+import { profileFlags } from './run-target-flags.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { resolveTarget } from './targets.js';
 import { UsageError } from './usage-error.js';
@@ -33,7 +33,7 @@ import { UsageError } from './usage-error.js';
 const DEFAULT_RUNS = 2000;
 
 export const MATRIX_HELP = `usage: aiospec matrix [--suite S] [--runs N] [--sequences N] [--seed=N]
-                     [--seccomp-profile FILE] [--reporter NAME[:FILE]]... [--out FILE]
+                     [--seccomp-profile FILE]... [--reporter NAME[:FILE]]... [--out FILE]
 
 Runs the suites on every target: host, oci (runc), uml (Debian's linux.uml),
 uml with each kernel \`aiospec kernel build\` made, gvisor; each against the
@@ -50,8 +50,9 @@ the missing kernel).
   --sequences N      stateful sequences per row
   --seed=N           fast-check seed for every row (default: random, printed)
   --seccomp-profile FILE
-                     the host and oci rows run under this profile (the others
-                     cannot take one); the seccomp rules need it
+                     adds rows host+NAME and oci+NAME running under this profile
+                     (UML and gVisor cannot take one); repeat it for several
+                     profiles: the seccomp rules need them
   --reporter R[:FILE] human (default) | junit (one testsuite per row and suite,
                      named ROW/suite) | json (schema/matrix.schema.json); to FILE
                      when given, else stdout; repeat it for several reports
@@ -80,16 +81,11 @@ function plans(parsed: Parsed): ReportPlan[] {
   return planned;
 }
 
-/** --seccomp-profile, read and checked now (a bad file is a usage error before any row runs). */
-function seccompConfig(parsed: Parsed): RowConfig['seccomp'] {
-  if (stringFlag(parsed, 'seccomp-profile') === undefined) return undefined;
-  const host = targetFlags(parsed, resolveTarget('host'));
-  return {
-    profile: host.seccompProfile!,
-    // oci resolves the profile for the container's capabilities, host for this process's.
-    options: (target) =>
-      takesSeccomp(target) ? targetFlags(parsed, resolveTarget(target)).options : {},
-  };
+/** The --seccomp-profile files, each read and checked now (a bad file is a usage error before any row runs). */
+function profileFiles(parsed: Parsed): string[] {
+  const files = stringsFlag(parsed, 'seccomp-profile');
+  for (const f of files) profileFlags(f, resolveTarget('host'));
+  return files;
 }
 
 function render(
@@ -116,7 +112,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<CommandRes
     runs: { type: 'string' },
     sequences: { type: 'string' },
     seed: { type: 'string' },
-    'seccomp-profile': { type: 'string' },
+    'seccomp-profile': { type: 'string', multiple: true },
     reporter: { type: 'string', multiple: true },
     out: { type: 'string' },
   });
@@ -129,7 +125,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<CommandRes
       ? Math.max(1, Math.round(runs * 0.03))
       : parseIntIn('--sequences', s('sequences'), 0, 1_000_000);
   const seed = s('seed') === undefined ? randomSeed() : parseSeed(s('seed'));
-  const seccomp = seccompConfig(parsed);
+  const profiles = profileFiles(parsed);
   const planned = plans(parsed);
   const files = new Map<ReportPlan, OutputFile>();
   const progress = progressDisplay();
@@ -143,13 +139,12 @@ export async function matrixCommand(argv: readonly string[]): Promise<CommandRes
       runs,
       sequences,
       seed,
-      ...(seccomp ? { seccomp } : {}),
       keepResults: planned.some((p) => p.name === 'junit'),
       signal: interrupts.signal,
       ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
     };
     const rows: RowOutcome[] = [];
-    for (const spec of matrixRows(builtKernels())) {
+    for (const spec of matrixRows(builtKernels(), profiles)) {
       rows.push(await runRow(spec, cfg));
       progress?.clear();
     }

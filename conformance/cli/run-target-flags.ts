@@ -52,6 +52,11 @@ export function targetFlags(parsed: Parsed, target: Target): TargetFlags {
     ...(runtime !== undefined ? { runtime: runtime as OciRuntime } : {}),
   };
   if (file === undefined) return { options: base };
+  return profileFlags(file, target, base);
+}
+
+/** A seccomp profile file for this target: read, checked and resolved as the kernel will run it there. */
+export function profileFlags(file: string, target: Target, base: TargetOptions = {}): TargetFlags {
   if (!target.seccompProfile)
     throw new UsageError(`--seccomp-profile: not for --target ${target.name} (host or oci)`);
   const profile = readSeccompProfile(file);

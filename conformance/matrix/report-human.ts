@@ -23,9 +23,9 @@ function cells(r: RowOutcome): string[] {
   const label = printable(r.spec.label);
   if ('skipped' in r) return [label, '-', '-', '-', 'skipped', '-', '-'];
   const s = r.summary;
-  const seccomp = r.seccompProfile !== undefined ? ` (seccomp ${printable(r.seccompProfile)})` : '';
+  // A profile row's label names its profile (host+io-setup-trap); the file is in the JSON.
   return [
-    label + seccomp,
+    label,
     `${printable(s.kernel.release)}${s.kernel.gvisor ? ' (gVisor)' : ''}`,
     features(s.kernel.features),
     String(s.cases),

@@ -14,6 +14,16 @@ export interface RowSpec {
   readonly kernel?: string;
   /** Why the row cannot run, when that is known before trying (a kernel not built). */
   readonly missing?: string;
+  /** A --seccomp-profile file the row's workers run under (host and oci rows only). */
+  readonly seccompProfile?: string;
+}
+
+/** The targets that install a seccomp profile for their workers. */
+export const PROFILE_TARGETS = ['host', 'oci'] as const;
+
+/** `io-setup-trap.json` → `io-setup-trap`: a profile's name in a row label. */
+function profileName(file: string): string {
+  return (file.split('/').pop() ?? file).replace(/\.json$/, '');
 }
 
 /** The kinds of kernel the matrix wants one of, and the command that builds each. */
@@ -34,7 +44,15 @@ const WANTED: readonly {
   },
 ];
 
-export function matrixRows(kernels: readonly BuiltKernel[]): RowSpec[] {
+/**
+ * Every row: each target as it is, then, for each --seccomp-profile, the host
+ * and oci rows again under it (`host+io-setup-trap`): one matrix can then cover
+ * the seccomp rules, each profile giving the calls one action.
+ */
+export function matrixRows(
+  kernels: readonly BuiltKernel[],
+  profiles: readonly string[] = [],
+): RowSpec[] {
   const built = kernels.map(
     (k): RowSpec => ({ label: `uml:${k.name}`, target: 'uml', kernel: k.name }),
   );
@@ -53,5 +71,14 @@ export function matrixRows(kernels: readonly BuiltKernel[]): RowSpec[] {
     ...built,
     ...lacking,
     { label: 'gvisor', target: 'gvisor' },
+    ...profiles.flatMap((file) =>
+      PROFILE_TARGETS.map(
+        (target): RowSpec => ({
+          label: `${target}+${profileName(file)}`,
+          target,
+          seccompProfile: file,
+        }),
+      ),
+    ),
   ];
 }

@@ -5,10 +5,10 @@
  * root, no kernel built) is a skipped row saying why, not an error of the
  * whole matrix.
  */
-import type { SeccompProfile } from '../../model/index.js';
 import { RealUnavailable } from '../../real/arch.js';
 import { WorkerStartError } from '../../real/worker-process.js';
-import { launchOf, resolveTarget, type TargetOptions } from '../cli/targets.js';
+import { profileFlags } from '../cli/run-target-flags.js';
+import { launchOf, resolveTarget } from '../cli/targets.js';
 import { EnvironmentError, UsageError } from '../cli/usage-error.js';
 import type { RunSummary } from '../engine/summary.js';
 import type { Suite } from '../engine/verdict.js';
@@ -21,11 +21,6 @@ export interface RowConfig {
   readonly runs: number;
   readonly sequences: number;
   readonly seed: number;
-  /** Applied to the rows whose target honours it (host, oci); see seccompOptions. */
-  readonly seccomp?: {
-    readonly profile: SeccompProfile;
-    readonly options: (target: string) => TargetOptions;
-  };
   readonly keepResults: boolean;
   readonly signal: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
@@ -34,11 +29,6 @@ export interface RowConfig {
 export type RowOutcome =
   | { readonly spec: RowSpec; readonly summary: RunSummary; readonly seccompProfile?: string }
   | { readonly spec: RowSpec; readonly skipped: string };
-
-/** Whether the matrix's --seccomp-profile applies to this row (the targets that install one). */
-export function takesSeccomp(target: string): boolean {
-  return target === 'host' || target === 'oci';
-}
 
 /** Why a target could not start, when it is this machine and not aiospec (anything else is a bug). */
 function unavailable(e: unknown): string | null {
@@ -55,9 +45,11 @@ function unavailable(e: unknown): string | null {
 export async function runRow(spec: RowSpec, cfg: RowConfig): Promise<RowOutcome> {
   if (spec.missing !== undefined) return { spec, skipped: spec.missing };
   if (cfg.signal.aborted) return { spec, skipped: 'not run: interrupted (SIGINT)' };
-  const seccomp = cfg.seccomp && takesSeccomp(spec.target) ? cfg.seccomp : undefined;
   try {
     const target = resolveTarget(spec.target, spec.kernel);
+    // Resolved for this row's target: the container's capabilities differ from this process's.
+    const seccomp =
+      spec.seccompProfile === undefined ? undefined : profileFlags(spec.seccompProfile, target);
     const summary = await runConformance({
       suites: cfg.suites,
       runs: cfg.runs,
@@ -65,14 +57,18 @@ export async function runRow(spec: RowSpec, cfg: RowConfig): Promise<RowOutcome>
       seed: cfg.seed,
       profile: target.expects,
       target: target.name,
-      launch: launchOf(target, seccomp ? seccomp.options(target.name) : {}),
+      launch: launchOf(target, seccomp ? seccomp.options : {}),
       keepResults: cfg.keepResults,
       signal: cfg.signal,
-      ...(seccomp ? { seccompProfile: seccomp.profile } : {}),
+      ...(seccomp?.seccompProfile ? { seccompProfile: seccomp.seccompProfile } : {}),
       ...(spec.kernel === undefined ? {} : { kernel: spec.kernel }),
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     });
-    return { spec, summary, ...(seccomp ? { seccompProfile: seccomp.profile.source } : {}) };
+    return {
+      spec,
+      summary,
+      ...(seccomp?.seccompProfile ? { seccompProfile: seccomp.seccompProfile.source } : {}),
+    };
   } catch (e) {
     const why = unavailable(e);
     if (why === null) throw e;

@@ -93,7 +93,7 @@ export function umlAvailable(): string | null {
   if (process.platform !== 'linux') return null;
   const override = process.env.AIOSPEC_UML;
   if (override) return isExecutable(override) ? override : null;
-  const direct = onPath('linux.uml');
+  const direct = onPath('linux.uml', { orStandardDirs: true });
   if (direct) return direct;
   // Debian's /usr/bin/linux is an alternatives link to linux.uml; only trust it if it is one.
   try {
@@ -256,7 +256,7 @@ let probed: UmlIsolation | null = null;
 export function umlIsolation(): UmlIsolation {
   if (probed) return probed;
   probed = 'watch';
-  const unshare = onPath('unshare');
+  const unshare = onPath('unshare', { orStandardDirs: true });
   if (unshare && isDir('/dev/shm')) {
     for (const mode of ['ns', 'userns'] as const) {
       if (mode === 'ns' && process.getuid?.() !== 0) continue;
@@ -358,13 +358,13 @@ export function umlLaunch(options: UmlOptions = {}): Launch {
           ? `AIOSPEC_UML=${process.env.AIOSPEC_UML} is not an executable UML kernel`
           : 'linux.uml not found: apt-get install user-mode-linux (or set AIOSPEC_UML)',
     );
-  const setpriv = onPath('setpriv');
+  const setpriv = onPath('setpriv', { orStandardDirs: true });
   for (const tool of ['setpriv', 'setsid', 'unshare'])
-    if (!onPath(tool))
+    if (!onPath(tool, { orStandardDirs: true }))
       throw new RealUnavailable(
         `${tool} not found (util-linux): needed so that UML dies with the runner`,
       );
-  const sh = onPath('sh');
+  const sh = onPath('sh', { orStandardDirs: true });
   if (!sh) throw new RealUnavailable('no sh on the host');
   let worker: string;
   try {

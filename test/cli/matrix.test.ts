@@ -172,6 +172,46 @@ describe.skipIf(!LINUX)('aiospec matrix where the targets are missing', () => {
   }, 120_000);
 });
 
+describe.skipIf(!LINUX)('aiospec matrix with seccomp profiles', () => {
+  it('adds host+NAME (and oci+NAME) rows under each profile; their coverage joins the union', async () => {
+    const cache = mkdtempSync(join(dir, 'cache-'));
+    const file = join(dir, 'profiles.json');
+    const fixtures = join(import.meta.dirname, '../../fixtures/seccomp');
+    const r = await matrix(
+      [
+        '--suite',
+        'table',
+        '--seed=1',
+        '--seccomp-profile',
+        join(fixtures, 'io-destroy-eperm.json'),
+        '--seccomp-profile',
+        join(fixtures, 'io-setup-trap.json'),
+        '--reporter',
+        `json:${file}`,
+      ],
+      // No kernel in the cache: the UML rows beyond Debian's are skipped, the test stays short.
+      { XDG_CACHE_HOME: cache },
+    );
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Matrix;
+    const by = Object.fromEntries(m.rows.map((x) => [x.label, x]));
+    for (const name of ['io-destroy-eperm', 'io-setup-trap']) {
+      expect(by[`host+${name}`]?.verdict, name).toBe('conformant');
+      expect(by[`oci+${name}`], name).toBeDefined();
+    }
+    // What only the profile rows reach: the plain rows hit neither rule.
+    const hits = (label: string, id: string) =>
+      by[label]?.report?.coverage.find((c) => c.id === id)?.hits ?? 0;
+    expect(hits('host', 'seccomp.destroy-errno') + hits('host', 'seccomp.trap')).toBe(0);
+    expect(hits('host+io-destroy-eperm', 'seccomp.destroy-errno')).toBeGreaterThan(0);
+    expect(hits('host+io-setup-trap', 'seccomp.trap')).toBeGreaterThan(0);
+    const covered = new Set(
+      m.coverage.rules.filter((x) => x.uncovered === undefined).map((x) => x.id),
+    );
+    expect(covered.has('seccomp.destroy-errno') && covered.has('seccomp.trap')).toBe(true);
+  }, 180_000);
+});
+
 describe('aiospec matrix usage', () => {
   it.each([
     [['--reporter', 'tap'], /^aiospec matrix: --reporter: tap is not one for matrix/],
