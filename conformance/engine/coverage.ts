@@ -61,6 +61,37 @@ export function countRuleHits(verdicts: readonly CaseVerdict[], hits: Map<string
         if (rule) hits.set(rule, (hits.get(rule) ?? 0) + 1);
 }
 
+/** A rule this target can reach that no case of the run reached (more runs, another seed). */
+export const NOT_REACHED = 'no case reached it in this run';
+
+/**
+ * Features whose rules decide every call where the target offers them: a
+ * kernel without AIO answers ENOSYS to each io_setup and io_destroy, so the
+ * rules after its rule in the kernel's order never decide there.
+ */
+const DECIDES_EVERY_CALL: Readonly<Record<KernelFeature, boolean>> = {
+  'fault-injection': false,
+  'no-aio': true,
+  'seccomp-profile': false,
+};
+
+type RuleMeta = Parameters<typeof unreachableHere>[0];
+
+/** For each rule of `order` that comes after one deciding every call here: that rule's id. */
+function shadowed(
+  order: readonly string[],
+  rules: Readonly<Record<string, RuleMeta>>,
+  features: TargetFeatures,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  let first: string | undefined;
+  for (const id of order) {
+    if (first !== undefined) out.set(id, first);
+    else if (rules[id]?.needs?.some((f) => DECIDES_EVERY_CALL[f] && features.has(f))) first = id;
+  }
+  return out;
+}
+
 export function ruleCoverage(
   profile: Profile,
   hits: ReadonlyMap<string, number>,
@@ -68,17 +99,23 @@ export function ruleCoverage(
   seccompProfile = false,
 ): RuleCoverage[] {
   const features = targetFeatures(kernel, seccompProfile);
-  const rules: Record<string, Parameters<typeof unreachableHere>[0]> = {
-    ...SETUP_RULES,
-    ...DESTROY_RULES,
-  };
+  const rules: Record<string, RuleMeta> = { ...SETUP_RULES, ...DESTROY_RULES };
+  const after = new Map([
+    ...shadowed(profile.setupRules, rules, features),
+    ...shadowed(profile.destroyRules, rules, features),
+  ]);
   return [...profile.setupRules, ...profile.destroyRules].map((id) => {
     const n = hits.get(id) ?? 0;
     if (n > 0) return { id, hits: n };
+    const first = after.get(id);
     return {
       id,
       hits: 0,
-      unreachable: unreachableHere(rules[id], features) ?? 'no case reached it in this run',
+      // Shadowed first: whatever else a rule would need, the call never gets past `first` here.
+      unreachable:
+        first !== undefined
+          ? `${first} decides every call on this target before it`
+          : (unreachableHere(rules[id], features) ?? NOT_REACHED),
     };
   });
 }

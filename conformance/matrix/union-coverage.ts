@@ -7,6 +7,7 @@
  * rows' own coverage and the rules' metadata, never from rule ids.
  */
 import { DESTROY_RULES, type KernelFeature, SETUP_RULES } from '../../model/index.js';
+import { NOT_REACHED } from '../engine/coverage.js';
 
 /** One row's coverage, as its JSON report holds it. */
 export interface RowCoverage {
@@ -71,7 +72,11 @@ export function unionCoverage(rows: readonly RowCoverage[]): UnionCoverage {
     const hits = entries.reduce((n, e) => n + e.hits, 0);
     const coveredBy = entries.filter((e) => e.hits > 0).map((e) => e.label);
     if (coveredBy.length > 0) return { id, hits, coveredBy };
-    const reachableOn = entries.filter((e) => e.unreachable === undefined).map((e) => e.label);
+    // A row reaches it when nothing stops it there: no case of that run happened to (a report's
+    // NOT_REACHED), or the row was listed without a reason at all.
+    const reachableOn = entries
+      .filter((e) => e.unreachable === undefined || e.unreachable === NOT_REACHED)
+      .map((e) => e.label);
     return { id, hits, coveredBy, uncovered: whyUncovered(id, reachableOn) };
   });
   return {

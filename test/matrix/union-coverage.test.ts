@@ -38,7 +38,13 @@ describe('unionCoverage', () => {
 
   it('says a rule some row could reach was simply not reached, naming those rows', () => {
     const u = unionCoverage([
-      { label: 'host', coverage: [{ id: 'setup.ring-mmap', hits: 0 }] },
+      // As run reports put it: a row's reason for a rule it could reach but did not.
+      {
+        label: 'host',
+        coverage: [
+          { id: 'setup.ring-mmap', hits: 0, unreachable: 'no case reached it in this run' },
+        ],
+      },
       { label: 'oci', coverage: [{ id: 'setup.ring-mmap', hits: 0 }] },
     ]);
     expect(u.covered).toBe(0);

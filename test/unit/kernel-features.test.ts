@@ -91,6 +91,24 @@ describe('coverage from features', () => {
     }
   });
 
+  it('on a kernel without AIO the rules after its rule are unreachable, naming it; those before are not', () => {
+    const noAio = { faultInjection: false, aio: false };
+    const p = PROFILES.linux;
+    for (const order of [p.setupRules, p.destroyRules]) {
+      const at = order.findIndex((id) => needing('no-aio').includes(id));
+      expect(at, 'each call has a no-AIO rule').toBeGreaterThanOrEqual(0);
+      for (const id of order.slice(at + 1))
+        expect(reason(noAio, id), id).toBe(
+          `${order[at]} decides every call on this target before it`,
+        );
+      for (const id of order.slice(0, at))
+        expect(reason(noAio, id), id).not.toMatch(/decides every call/);
+      // With AIO nothing is shadowed.
+      for (const id of order)
+        expect(reason({ faultInjection: false, aio: true }, id)).not.toMatch(/decides every call/);
+    }
+  });
+
   it('a rule hit counts whatever the features say', () => {
     const [id] = needing('no-aio');
     const hits = new Map([[id!, 3]]);
