@@ -157,7 +157,9 @@ describe('the open-file limit', () => {
       expectOneLine(
         r,
         2,
-        /^aiospec run: too many open files \(EMFILE\): ulimit -n is \d+; aiospec needs 64 free/,
+        new RegExp(
+          `^aiospec run: too many open files \\(EMFILE\\): ulimit -n is \\d+; aiospec needs ${FREE_FDS_NEEDED} free`,
+        ),
       );
     },
   );
