@@ -8,8 +8,8 @@ import {
   SETUP_RULES,
 } from '../../model/index.js';
 import { NODE_WIDE, pct, SYSCTL } from './advice.js';
-import type { HolderRow } from './holders.js';
 import type { CallReport } from './call-verdicts.js';
+import type { HolderRow } from './holders.js';
 import type { CallSeen } from './probe.js';
 import type { DoctorReport } from './report.js';
 import type { RequestVerdict } from './request.js';
