@@ -172,7 +172,8 @@ const INCONSISTENCIES: readonly Inconsistency[] = [
       const denied =
         pget.verdict === 'killed' || (pget.verdict === 'seccomp' && pget.errno !== 'ENOSYS');
       if (!denied) return null;
-      return `inconsistent: io_getevents allowed but io_pgetevents ${stopped(pget)}: libaio ≥ 0.3.113 will fail instead of falling back`;
+      const outcome = pget.verdict === 'killed' ? 'be killed' : 'fail';
+      return `inconsistent: io_getevents allowed but io_pgetevents ${stopped(pget)}: libaio ≥ 0.3.113 will ${outcome} instead of falling back`;
     },
     source:
       'ceph/ceph-build PR #2720; moby/moby#38894, containerd/containerd#3105 (fixed by moby/moby PR #38895)',
