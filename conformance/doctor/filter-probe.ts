@@ -4,8 +4,7 @@
  * (Seccomp: 2, and how many: Seccomp_filters); what it does is seen by making
  * each call, harmlessly (real/aio-call-probe.ts, aio-calls.ts), in a child
  * process: children inherit the filters, and a KILL action then kills the
- * child, not the doctor. Under a filter (or where the mode is not shown) each
- * call gets a child of its own, so that one death hides no other answer.
+ * child, not the doctor (and the next child makes the calls after that one).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -210,14 +209,19 @@ async function probeBatch(
 }
 
 /**
- * The six calls (io_setup with nrEvents), in AIO_CALLS' order: each in a child of its own
- * when `apart` (a filter may kill), else all in one child (nothing can kill it: no filter).
+ * The six calls (io_setup with nrEvents), in AIO_CALLS' order, made by one child in turn.
+ * A KILL action takes the child with the call it was making: a new child then makes the
+ * calls after that one, so each call is made once and a death hides no other answer.
  */
-export async function probeCalls(
-  nrEvents: number,
-  apart: boolean,
-): Promise<readonly CallObservation[]> {
-  const calls = AIO_CALLS.map((c) => c.call);
-  if (!apart) return probeBatch(calls, nrEvents);
-  return (await Promise.all(calls.map((c) => probeBatch([c], nrEvents)))).flat();
+export async function probeCalls(nrEvents: number): Promise<readonly CallObservation[]> {
+  const seen: CallObservation[] = [];
+  let left: readonly ProbedCall[] = AIO_CALLS.map((c) => c.call);
+  while (left.length > 0) {
+    const batch = await probeBatch(left, nrEvents);
+    const killed = batch.findIndex((o) => o.kind === 'killed');
+    if (killed === -1) return [...seen, ...batch];
+    seen.push(...batch.slice(0, killed + 1));
+    left = left.slice(killed + 1);
+  }
+  return seen;
 }

@@ -192,10 +192,9 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
   const starting = WorkerProcess.start();
   starting.catch(() => {});
   const status = ownSeccompStatus();
-  // Each AIO call, made harmlessly in children while the rest is read: one child for all six
-  // when there is surely no filter, else one each (a KILL action then takes only its own).
+  // Each AIO call, made harmlessly in a child (another after a KILL) while the rest is read.
   const probeNr = opts.nrEvents ?? 1;
-  const calling = probeCalls(probeNr, status.mode !== 0);
+  const calling = probeCalls(probeNr);
   const local = detectHost(pageSizeFromSmaps() ?? 4096, process.pid);
   const aioNrAtScan = readAioSysctl('aio-nr');
   const scan = scanAioHolders();
