@@ -126,5 +126,6 @@ export function gvisorCommand(argv: readonly string[]): Launch {
   if (why !== null) throw new RealUnavailable(why);
   const s = sandboxed(argv);
   if (typeof s === 'string') throw new RealUnavailable(s);
-  return { ...s, env: { AIOSPEC_PARENT_PID: '0' } };
+  // Not a worker: it starts its own (inside the sandbox) and needs no death-with-parent setting.
+  return s;
 }
