@@ -29,6 +29,11 @@ export interface Libc {
   readonly syscallU32Ptr: (nr: number, a: number, b: bigint) => number;
   /** syscall(nr, a) with one u64: io_destroy(ctx). */
   readonly syscallU64: KoffiFn<(nr: number, a: bigint) => number>;
+  /** syscall(nr, a..f), six u64 arguments (pointers as addresses, 0 for NULL): the rest of the AIO family. */
+  readonly syscall6: (
+    nr: number,
+    ...args: [bigint, bigint, bigint, bigint, bigint, bigint]
+  ) => number;
   /** syscall(nr, a, b, c): seccomp(op, flags, args). */
   readonly syscall3: (nr: number, a: number, b: number, c: bigint) => number;
   /** syscall(nr, ctx, min_nr, nr, events, timeout): io_getevents. */
@@ -103,6 +108,9 @@ export function libc(): Libc {
     arch,
     syscallU32Ptr: f('long syscall(long nr, uint32_t a, void *b)'),
     syscallU64: f('long syscall(long nr, uint64_t a)'),
+    syscall6: f(
+      'long syscall(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)',
+    ),
     syscall3: f('long syscall(long nr, unsigned int a, unsigned int b, void *c)'),
     syscallGetevents: f(
       'long syscall(long nr, uint64_t ctx, long min, long n, void *ev, void *ts)',
