@@ -44,10 +44,20 @@ export async function withContext(
 /** The context of step 0. */
 export const CTX = { step: 0 } as const;
 
+/** The family result whose `op` may be T (getevents and pgetevents share one shape). */
+export type ResultOf<T extends FamilyStepResult['op']> = FamilyStepResult extends infer R
+  ? R extends { op: infer O }
+    ? T extends O
+      ? R
+      : never
+    : never
+  : never;
+
+/** A result as the family result it must be (throws otherwise). */
 export function as<T extends FamilyStepResult['op']>(
-  r: FamilyStepResult | undefined,
+  r: StepResult | undefined,
   op: T,
-): Extract<FamilyStepResult, { op: T }> {
+): ResultOf<T> {
   if (r?.op !== op) throw new Error(`expected a ${op} result, got ${JSON.stringify(r)}`);
-  return r as Extract<FamilyStepResult, { op: T }>;
+  return r as ResultOf<T>;
 }
