@@ -7,8 +7,8 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IOCB_CMD, POLL } from '../../model/abi/iocb.js';
-import type { WireFileSpec } from '../../real/family-protocol.js';
 import { privateDirPrefix, tmpfsRoot } from '../../real/family-files.js';
+import type { WireFileSpec } from '../../real/family-protocol.js';
 import { WorkerProcess } from '../../real/worker-process.js';
 import { as, CTX, familyCase } from '../support/family.js';
 import { isGone, processRef, waitFor } from '../support/processes.js';
