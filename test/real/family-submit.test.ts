@@ -327,6 +327,39 @@ describe.skipIf(REAL !== null)(
       expect(as(r[0], 'submit')).toMatchObject({ ret: -1, errno: EINVAL, keys: [0] });
     });
 
+    it('inferences of the notes, as this kernel answers them: POLL without ->poll, a negative offset on a pipe, a short eventfd read', async () => {
+      const poll = (file: number, mask: number): WireIocb => ({
+        opcode: IOCB_CMD.POLL,
+        fd: { file },
+        buf: { value: mask },
+      });
+      const r = await withContext(
+        w,
+        [
+          { kind: 'file', mode: 'r', size: 1 },
+          { kind: 'dir' },
+          { kind: 'pipe', fill: 4 },
+          { kind: 'eventfd', count: 3 },
+        ],
+        [
+          // shmem and directories have no ->poll: the default mask (IN|OUT|RDNORM|WRNORM) meets POLLIN at once...
+          { op: 'submit', ctx: CTX, iocbs: [poll(0, POLL.IN), poll(1, POLL.IN)] },
+          // ...but not POLLPRI: EINVAL ("same as no support").
+          { op: 'submit', ctx: CTX, iocbs: [poll(0, POLL.PRI)] },
+          // R6: AIO always passes a position, so a negative one is EINVAL even on a pipe.
+          { op: 'submit', ctx: CTX, iocbs: [{ ...pread(4, -1), fd: { file: 2 } }] },
+          // An eventfd read into fewer than 8 bytes: the event says -EINVAL.
+          { op: 'submit', ctx: CTX, iocbs: [{ ...pread(4, 0), fd: { file: 3 } }] },
+          { op: 'reap', ctx: CTX, max: 4 },
+        ],
+      );
+      expect(as(r[0], 'submit')).toMatchObject({ ret: 2 });
+      expect(as(r[1], 'submit')).toMatchObject({ ret: -1, errno: EINVAL });
+      expect(as(r[2], 'submit')).toMatchObject({ ret: -1, errno: EINVAL });
+      expect(as(r[3], 'submit')).toMatchObject({ ret: 1 });
+      expect(as(r[4], 'reap').events.map((e) => e.res)).toEqual([POLL.IN, POLL.IN, -EINVAL]);
+    });
+
     it('vectored reads: an iovec array, its count as aio_nbytes', async () => {
       const r = await withContext(
         w,
