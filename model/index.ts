@@ -6,6 +6,7 @@
 export * from './abi/capabilities.js';
 export * from './abi/ctx-kinds.js';
 export * from './abi/errno.js';
+export * from './abi/iocb.js';
 export * from './abi/limits.js';
 export * from './abi/ring-header.js';
 export * from './abi/seccomp.js';

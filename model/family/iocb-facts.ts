@@ -113,8 +113,8 @@ export function importVectored(iocb: IocbSpec, nbytes: bigint, pageSize: PageSiz
   let accessible = 0n;
   let faulted = false;
   for (const v of used) {
-    const room = limit - count;
-    const len = v.len < room ? v.len : room;
+    let len = v.len;
+    if (len > limit - count) len = limit - count;
     count += len;
     // A fresh buffer is mapped; a literal base is assumed unmapped unless the segment is empty.
     if (!faulted && (v.base === null || len === 0n)) accessible += len;
