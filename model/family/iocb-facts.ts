@@ -100,8 +100,11 @@ export function importVectored(iocb: IocbSpec, nbytes: bigint, pageSize: PageSiz
     buf && 'iov' in buf
       ? buf.iov.map((v) => ('bytes' in v ? { base: null, len: BigInt(v.bytes) } : v))
       : buf && 'bytes' in buf
-        ? // A fresh buffer is zero-filled: iovecs {NULL, 0}.
-          new Array(Math.floor(buf.bytes / IOVEC_BYTES)).fill({ base: 0n, len: 0n })
+        ? // A fresh buffer holds the worker's fill pattern: iovecs with a kernel-half base.
+          new Array(Math.floor(buf.bytes / IOVEC_BYTES)).fill({
+            base: FRESH_BUFFER_WORD,
+            len: FRESH_BUFFER_WORD,
+          })
         : [];
   if (segs > BigInt(listed.length)) return { error: 'iovec-fault' };
   const used = listed.slice(0, Number(segs));
@@ -191,13 +194,35 @@ export function opKind(opcode: number): OpKind {
   }
 }
 
-/** aio_nbytes: as given, else the buffer's size or the iovec count; 0 for literal/unmapped buffers. */
-export function nbytesOf(iocb: IocbSpec): bigint {
+/**
+ * aio_nbytes: as given, else the buffer's size, the iovec count, one page for
+ * an unmapped buffer, 0 for a literal (the worker's defaults, real/worker/family.ts).
+ */
+export function nbytesOf(iocb: IocbSpec, pageSize: PageSize): bigint {
   if (iocb.nbytes !== undefined) return iocb.nbytes;
   const b = iocb.buf;
   if (b && 'bytes' in b) return BigInt(b.bytes);
   if (b && 'iov' in b) return BigInt(b.iov.length);
+  if (b && 'unmapped' in b) return BigInt(pageSize);
   return 0n;
+}
+
+/**
+ * The byte the worker fills fresh buffers with (real/iocb-memory.ts
+ * BUFFER_FILL): a fresh buffer read as an iovec array holds iovecs whose base
+ * 0x5a5a5a5a5a5a5a5a is a kernel address.
+ */
+export const FRESH_BUFFER_WORD = 0x5a5a_5a5a_5a5a_5a5an;
+
+/**
+ * Why the model cannot be sure of the op's byte count, or null: aio_nbytes
+ * larger than a fresh buffer reaches memory whose mapping depends on the
+ * worker's allocator.
+ */
+export function bufferDoubt(iocb: IocbSpec, nbytes: bigint, vectored: boolean): string | null {
+  const b = iocb.buf;
+  if (vectored || !b || !('bytes' in b) || nbytes <= BigInt(b.bytes)) return null;
+  return `aio_nbytes ${nbytes} exceeds the ${b.bytes}-byte buffer: what lies past it depends on the worker's memory layout`;
 }
 
 /** The u64 in aio_buf when the model knows it: a literal (0 when absent); null for buffers the worker places. */
@@ -242,6 +267,8 @@ export interface IocbFacts {
   readonly pollUnmet: boolean;
   /** The context named by io_submit's handle is live (gVisor checks it per iocb). */
   readonly ctxFound: boolean;
+  /** Why the op's byte count is not certain (see bufferDoubt), or null. */
+  readonly doubt: string | null;
 }
 
 function modeOk(t: FdTarget, op: OpKind): boolean {
@@ -282,7 +309,7 @@ export function iocbFacts(
   const k = FAMILY_KERNEL_FACTS[fam.kernel];
   const op = iocb ? opKind(iocb.opcode) : 'invalid';
   const vectored = iocb?.opcode === IOCB_CMD.PREADV || iocb?.opcode === IOCB_CMD.PWRITEV;
-  const nbytes = iocb ? nbytesOf(iocb) : 0n;
+  const nbytes = iocb ? nbytesOf(iocb, pageSize) : 0n;
   const offset = iocb?.offset ?? 0n;
   const rwFlags = iocb?.rwFlags ?? 0;
   const target = iocb ? resolveFd(fam, iocb.fd) : null;
@@ -338,5 +365,6 @@ export function iocbFacts(
       (target.file.kind === 'file' || target.file.kind === 'dir') &&
       (DEFAULT_POLLMASK & requested) === 0,
     ctxFound,
+    doubt: iocb ? bufferDoubt(iocb, nbytes, vectored) : null,
   };
 }

@@ -70,6 +70,8 @@ export interface EntryOutcome {
   readonly completes: 'now' | 'later' | 'never';
   /** The event, when its res is known now (sync ops, FSYNC's 0, gVisor's results). */
   readonly event?: PredictedEvent;
+  /** Why the event's res may differ from the prediction (the worker's memory layout), or null. */
+  readonly doubt: string | null;
 }
 
 export interface RingAfter {
@@ -249,17 +251,11 @@ export function decideIoSubmit(
         profile === 'linux' && d.trail.includes('iocb.P4.no-slot') && d.rule !== 'iocb.P4.no-slot';
       if (pastP4 && pool && c) adoptSlotPool(c.pool, pool);
       const e = IOCB_RULES[d.rule].errno;
+      const base = { index: i, rule: d.rule, trail: d.trail, keyWritten };
       if (e !== null && e !== 'filter') {
         // put_reqs_available(ctx, 1) on the submitting CPU for failures after P4.
         if (pastP4 && c) putSlots(c.pool, SUBMIT_CPU, 1);
-        entries.push({
-          index: i,
-          rule: d.rule,
-          trail: d.trail,
-          errno: e,
-          keyWritten,
-          completes: 'never',
-        });
+        entries.push({ ...base, errno: e, completes: 'never', doubt: null });
         firstError = e;
         break;
       }
@@ -270,34 +266,17 @@ export function decideIoSubmit(
           : linuxOp(work, c!, f, d.rule, obj, resfd);
       if ('block' in effect) {
         wouldBlock = effect.block;
-        entries.push({
-          index: i,
-          rule: d.rule,
-          trail: d.trail,
-          errno: null,
-          keyWritten,
-          completes: 'never',
-        });
+        entries.push({ ...base, errno: null, completes: 'never', doubt: f.doubt });
         break;
       }
       if ('now' in effect)
-        entries.push({
-          index: i,
-          rule: d.rule,
-          trail: d.trail,
-          errno: null,
-          keyWritten,
-          completes: 'now',
-          event: effect.now,
-        });
+        entries.push({ ...base, errno: null, completes: 'now', event: effect.now, doubt: f.doubt });
       else
         entries.push({
-          index: i,
-          rule: d.rule,
-          trail: d.trail,
+          ...base,
           errno: null,
-          keyWritten,
           completes: 'later',
+          doubt: f.doubt,
           ...(effect.later ? { event: effect.later } : {}),
         });
       submitted++;

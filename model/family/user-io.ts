@@ -95,7 +95,8 @@ function fdOutcome(fam: FamilyState, call: FdCall, write: boolean): FdOutcome {
   const file = 'file' in ref ? work.files[ref.file] : undefined;
   if (!file || !('file' in ref))
     return { call, ret: -9, errno: 'EBADF', wouldBlock: null, woken: 0, next: work };
-  const end = file.kind === 'pipe' ? (ref.end ?? (write ? 'write' : 'read')) : null;
+  // A pipe named without an end is its read end (as for iocbs).
+  const end = file.kind === 'pipe' ? (ref.end ?? 'read') : null;
   const before = countPolls(work);
   const r = write ? plainWrite(file, end, call.bytes) : plainRead(file, end, call.bytes);
   if ('block' in r) return { call, ret: 0, errno: null, wouldBlock: r.block, woken: 0, next: work };

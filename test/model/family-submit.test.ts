@@ -618,3 +618,21 @@ describe('completions and the ring (§2.6, §6.1)', () => {
     expect(f.kind === 'eventfd' && f.count).toBe(2n);
   });
 });
+
+describe("buffers as the worker lays them out (real/worker/family.ts's documented choices)", () => {
+  it('an unmapped buffer defaults to one page of nbytes: EFAULT in the event', () => {
+    const o = submit(rig(FILES), [read({ buf: { unmapped: true } })]);
+    expect(o.entries[0]!.event?.res).toBe(-14n);
+  });
+  it('a fresh buffer read as an iovec array holds 0x5a… iovecs: a kernel base, EFAULT', () => {
+    const o = submit(rig(FILES), [
+      read({ opcode: IOCB_CMD.PREADV, buf: { bytes: 32 }, nbytes: 1n }),
+    ]);
+    expect([o.entries[0]!.rule, o.errno]).toEqual(['iocb.R5.iov-base-fault', 'EFAULT']);
+  });
+  it('aio_nbytes beyond a fresh buffer is flagged as doubtful', () => {
+    const o = submit(rig(FILES), [read({ buf: { bytes: 4 }, nbytes: 16n })]);
+    expect(o.entries[0]!.doubt).toMatch(/exceeds/);
+    expect(submit(rig(FILES), [read()]).entries[0]!.doubt).toBeNull();
+  });
+});
