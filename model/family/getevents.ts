@@ -237,3 +237,33 @@ export function commitIoGetevents(fam: FamilyState, outcome: GeteventsOutcome): 
 }
 
 export const commitIoPgetevents = commitIoGetevents;
+
+/**
+ * Follow the kernel where it differed from the prediction: take exactly
+ * `realCount` events out of the ring (letting in-flight completions land if
+ * that many are needed); realCount ≤ 0 leaves the state as it is.
+ */
+export function followIoGetevents(
+  env: FamilyEnv,
+  proc: ProcessState,
+  fam: FamilyState,
+  call: PgeteventsCall,
+  realCount: number,
+): GeteventsOutcome | null {
+  if (realCount <= 0) return null;
+  const o = decideGet(
+    env,
+    proc,
+    fam,
+    {
+      ctx: call.ctx,
+      minNr: realCount,
+      nr: realCount,
+      events: 'buffer',
+      timeout: { sec: 1n, nsec: 0n },
+    },
+    'getevents',
+  );
+  commitIoGetevents(fam, o);
+  return o;
+}

@@ -73,6 +73,12 @@ export interface FamilyEnv extends Environment {
   readonly kernel?: FamilyKernel;
   /** CAP_SYS_NICE or CAP_SYS_ADMIN in the caller's effective set (R1's EPERM); absent: false. */
   readonly rtIoprio?: boolean;
+  /**
+   * The worker is pinned to one CPU (sched_setaffinity) and nothing completes
+   * elsewhere: the EAGAIN boundary is exact (§6.3). Absent: true. When false,
+   * submissions past the lower bound L are flagged as doubtful.
+   */
+  readonly pinned?: boolean;
 }
 
 export function kernelOf(env: FamilyEnv): FamilyKernel {

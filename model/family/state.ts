@@ -69,6 +69,8 @@ export interface FamilyState {
   readonly possibleCpus: number;
   /** CAP_SYS_NICE/CAP_SYS_ADMIN (R1). */
   readonly rtIoprio: boolean;
+  /** The submitter is pinned to one CPU (the EAGAIN boundary is exact). */
+  readonly pinned: boolean;
   files: FileState[];
   contexts: Map<bigint, CtxFamily>;
   /** aio_key of each submitted iocb afterwards, by `${submitStep}:${index}` (what io_cancel reads). */
@@ -104,6 +106,7 @@ export function newFamilyState(env: FamilyEnv, files: readonly FileSpec[]): Fami
     kernel: kernelOf(env),
     possibleCpus: env.possibleCpus,
     rtIoprio: env.rtIoprio ?? false,
+    pinned: env.pinned ?? true,
     files: files.map(fileState),
     contexts: new Map(),
     keys: new Map(),
@@ -128,6 +131,19 @@ export function familyContext(fam: FamilyState, live: LiveContext): CtxFamily {
   };
   fam.contexts.set(live.handle, made);
   return made;
+}
+
+/**
+ * The context is gone (io_destroy, or the kernel's teardown): its ring, slots
+ * and pending requests go with it.
+ */
+export function dropFamilyContext(fam: FamilyState, handle: bigint): void {
+  fam.contexts.delete(handle);
+}
+
+/** Requests held by a context: events not yet reaped, completions in flight, POLLs pending. */
+export function heldRequests(c: CtxFamily): number {
+  return c.events.length + c.inFlight.length + c.polls.length;
 }
 
 function copyFile(f: FileState): FileState {

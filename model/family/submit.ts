@@ -21,6 +21,7 @@ import { decide } from '../rules/rule.js';
 import { type SeccompVerdict, seccompVerdict, trapReturn } from '../seccomp-eval.js';
 import type { LiveContext, ProcessState } from '../state.js';
 import type { SubmitFacts } from './call-facts.js';
+import { familyCapacity } from './capacity.js';
 import { complete, wakePolls } from './completion.js';
 import { readFile, readyMask, writeFile } from './files.js';
 import {
@@ -38,6 +39,7 @@ import {
   copyFamilyState,
   type FamilyState,
   familyContext,
+  heldRequests,
   iocbKey,
   type PredictedEvent,
   replaceFamilyState,
@@ -92,6 +94,14 @@ export interface SubmitOutcome {
   readonly entries: readonly EntryOutcome[];
   /** An op that sleeps inside io_submit: the model predicts nothing else (never generate it). */
   readonly wouldBlock: string | null;
+  /** aio_key of each entry of call.iocbs afterwards (null: a NULL or unmapped entry). */
+  readonly keys: readonly (number | null)[];
+  /**
+   * Why the EAGAIN boundary of this call is not exact, or null: the worker is
+   * not pinned and the context holds L or more requests (§6.3), so slots
+   * stranded on other CPUs may end the batch earlier (never below L).
+   */
+  readonly capacityDoubt: string | null;
   /** ring->head/tail after the call (null: no live context); with inFlight > 0 the tail may be further on. */
   readonly ring: RingAfter | null;
   /** Completions that may or may not have reached the ring yet (FSYNC on the workqueue, gVisor's goroutines). */
@@ -217,6 +227,11 @@ export function decideIoSubmit(
   const c = live ? familyContext(work, live) : undefined;
   const entries: EntryOutcome[] = [];
   let wouldBlock: string | null = null;
+  let capacityDoubt: string | null = null;
+  const lowerBound =
+    profile === 'linux' && !work.pinned && live
+      ? familyCapacity(live.nrEvents, work.possibleCpus, env.pageSize).lowerBound
+      : null;
   let errno = ruleErrno(SUBMIT_RULES[rule].errno, seccomp);
   let ret =
     errno !== null ? -errnoNumber(errno) : rule.startsWith('seccomp.') ? trapReturn(seccomp) : 0;
@@ -227,6 +242,8 @@ export function decideIoSubmit(
     let firstError: ErrnoName | null = null;
     for (let i = 0; BigInt(i) < n; i++) {
       const entry = call.iocbs[i];
+      if (capacityDoubt === null && lowerBound !== null && c && heldRequests(c) + 1 > lowerBound)
+        capacityDoubt = `not pinned: ${heldRequests(c) + 1} requests held, past the lower bound L = ${lowerBound} (§6.3)`;
       const obj = { submitted: call.submitStep, index: i };
       const pool = c ? copySlotPool(c.pool) : null;
       const slotFree =
@@ -295,6 +312,10 @@ export function decideIoSubmit(
     signal: rule.startsWith('seccomp.') ? seccomp.signal : null,
     entries,
     wouldBlock,
+    keys: call.iocbs.map((e, j) =>
+      'opcode' in e ? (entries[j]?.keyWritten ? 0 : (e.key ?? 0)) : null,
+    ),
+    capacityDoubt,
     ring: ringEnds(work, c),
     inFlight: c ? c.inFlight.length : 0,
     next: work,
@@ -318,4 +339,22 @@ export function commitFamily(fam: FamilyState, next: FamilyState, live: LiveCont
   if (live === null || fam.profile !== 'linux') return;
   const c = fam.contexts.get(live.handle);
   if (c) live.header = { ...live.header, head: c.head, tail: c.tail };
+}
+
+/**
+ * Follow the kernel where it differed from the prediction: keep the state of
+ * submitting only its first `realRet` iocbs (realRet ≤ 0: none). If the kernel
+ * submitted more than the model allows, the model's own stop is kept.
+ */
+export function followIoSubmit(
+  env: FamilyEnv,
+  proc: ProcessState,
+  fam: FamilyState,
+  call: SubmitCall,
+  realRet: number,
+): SubmitOutcome {
+  const n = realRet > 0 ? BigInt(realRet) : 0n;
+  const o = decideIoSubmit(env, proc, fam, { ...call, nr: n < call.nr ? n : call.nr });
+  commitIoSubmit(fam, o);
+  return o;
 }

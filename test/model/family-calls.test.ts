@@ -14,12 +14,16 @@ import {
   decideIoCancel,
   decideIoGetevents,
   decideIoPgetevents,
+  decideIoSubmit,
   type FileSpec,
   familyFilterProblem,
   familyKernel,
+  followIoGetevents,
+  followIoSubmit,
   type GeteventsCall,
   IOCB_CMD,
   type IocbSpec,
+  newFamilyState,
   type PgeteventsCall,
 } from '../../model/index.js';
 import { type Rig, rig, submit } from './family-helpers.js';
@@ -272,4 +276,48 @@ describe('familyKernel (release → target)', () => {
   ];
   for (const [release, k] of rows)
     it(`${release} → ${k}`, () => expect(familyKernel(release)).toBe(k));
+});
+
+describe('following the kernel after a divergence', () => {
+  it('followIoSubmit keeps only the count the kernel submitted', () => {
+    const r = rig(FILES);
+    const call = {
+      ctx: r.ctx.handle,
+      ctxReadable: true,
+      nr: 3n,
+      array: 'readable' as const,
+      iocbs: [READ, READ, READ],
+      submitStep: 1,
+    };
+    const o = followIoSubmit(r.env, r.proc, r.fam, call, 2);
+    expect([o.ret, o.ring]).toEqual([2, { head: 0, tail: 2 }]);
+  });
+  it('followIoGetevents takes exactly what the kernel returned', () => {
+    const r = rig(FILES);
+    submit(r, [READ, READ, READ]);
+    followIoGetevents(r.env, r.proc, r.fam, { ctx: r.ctx.handle, minNr: 0, nr: 3 }, 1);
+    expect([r.ctx.header.head, r.ctx.header.tail]).toEqual([1, 3]);
+  });
+  it('submit reports aio_key per entry: 0 once written, the caller’s value otherwise, null for NULL', () => {
+    const r = rig(FILES);
+    const o = submit(r, [{ ...READ, key: 7 }, { null: true }]);
+    expect(o.keys).toEqual([0, null]);
+    const bad = submit(r, [{ ...READ, key: 7, fd: { fd: 999 } }]);
+    expect(bad.keys).toEqual([7]);
+  });
+  it('an unpinned worker past L gets a capacity doubt', () => {
+    const r = rig([{ kind: 'file', mode: 'rw', size: 4 }], { cpus: 4, nr: 1 });
+    const env = { ...r.env, pinned: false };
+    const fam = newFamilyState(env, [{ kind: 'file', mode: 'rw', size: 4 }]);
+    const call = (n: number) => ({
+      ctx: r.ctx.handle,
+      ctxReadable: true,
+      nr: BigInt(n),
+      array: 'readable' as const,
+      iocbs: new Array(n).fill({ opcode: IOCB_CMD.PREAD, fd: { file: 0 }, buf: { bytes: 1 } }),
+      submitStep: 1,
+    });
+    expect(decideIoSubmit(env, r.proc, fam, call(81)).capacityDoubt).toBeNull();
+    expect(decideIoSubmit(env, r.proc, fam, call(82)).capacityDoubt).toMatch(/L = 81/);
+  });
 });

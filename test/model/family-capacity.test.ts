@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  commitIoGetevents,
   commitReap,
+  decideIoGetevents,
   decideReap,
   familyCapacity,
   IOCB_CMD,
@@ -83,5 +85,25 @@ describe('the slot accounting reaches K from a pinned CPU, nothing reaped', () =
     commitReap(r.fam, reap);
     // user_refill_reqs_available() reads the user head: all 124 come back.
     expect(submit(r, [READ]).ret).toBe(1);
+  });
+});
+
+describe('measured on the host (6.18, C = 2, pinned to CPU 0) while writing the model', () => {
+  it('nr = 1: ring->nr 127; after one read reaped by io_getevents, 120 more submissions, then EAGAIN', () => {
+    expect(familyCapacity(1, 2, 4096)).toMatchObject({ ringNr: 127, pinned: 120 });
+    const r = rig([{ kind: 'file', mode: 'rw', size: 8 }], { cpus: 2, nr: 1 });
+    expect(submit(r, [READ]).ret).toBe(1);
+    const g = decideIoGetevents(r.env, r.proc, r.fam, { ctx: r.ctx.handle, minNr: 1, nr: 1 });
+    commitIoGetevents(r.fam, g);
+    expect(submitsUntilEagain(r)).toBe(120);
+    expect(r.ctx.header).toMatchObject({ head: 1, tail: 121 });
+    // io_getevents with NULL events and events in the ring: EFAULT (measured)
+    const f = decideIoGetevents(r.env, r.proc, r.fam, {
+      ctx: r.ctx.handle,
+      minNr: 0,
+      nr: 1,
+      events: 'null',
+    });
+    expect(f.errno).toBe('EFAULT');
   });
 });
