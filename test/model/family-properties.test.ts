@@ -22,7 +22,6 @@ import {
   decideReap,
   type FamilyState,
   type FileSpec,
-  IOCB_CMD,
   type IocbEntry,
 } from '../../model/index.js';
 import { rig } from './family-helpers.js';
