@@ -5,7 +5,8 @@
  */
 import { errnoNumber } from '../abi/errno.js';
 import { POLL, RWF } from '../abi/iocb.js';
-import { type FileState, PIPE_CAPACITY } from './state.js';
+import { pipeBytes, pipeFull, pipeRead, pipeWrite } from './pipe.js';
+import type { FileState } from './state.js';
 
 /** A result of read_iter/write_iter/read/write: bytes or -errno; or "would block" (never predicted). */
 export type IoResult = { readonly res: bigint } | { readonly block: string };
@@ -22,8 +23,8 @@ export function readyMask(f: FileState, end: 'read' | 'write' | null): number | 
       return null;
     case 'pipe':
       // pipe_poll(): each end queues one waitqueue (rd_wait / wr_wait).
-      if (end === 'write') return f.buffered < PIPE_CAPACITY ? POLL.OUT | POLL.WRNORM : 0;
-      return f.buffered > 0 ? POLL.IN | POLL.RDNORM : 0;
+      if (end === 'write') return pipeFull(f.bufs) ? 0 : POLL.OUT | POLL.WRNORM;
+      return f.bufs.length > 0 ? POLL.IN | POLL.RDNORM : 0;
     case 'eventfd':
       return (f.count > 0n ? POLL.IN : 0) | (f.count < EVENTFD_MAX ? POLL.OUT : 0);
   }
@@ -56,15 +57,15 @@ export function readFile(f: FileState, req: IoRequest): IoResult {
     case 'pipe': {
       // pipe_read(): 0 bytes asked → 0; empty → -EAGAIN (O_NONBLOCK / IOCB_NOWAIT) or sleep.
       if (req.count === 0n) return { res: 0n };
-      if (f.buffered === 0) {
+      if (f.bufs.length === 0) {
         if (f.nonblock || nowait) return neg('EAGAIN');
         return { block: 'read of an empty blocking pipe sleeps in pipe_read()' };
       }
-      const want = req.count < BigInt(f.buffered) ? req.count : BigInt(f.buffered);
+      const avail = BigInt(pipeBytes(f.bufs));
+      const want = req.count < avail ? req.count : avail;
       // A fault while copying the first buffer leaves the data in the pipe and returns -EFAULT.
       if (want > req.accessible) return neg('EFAULT');
-      f.buffered -= Number(want);
-      return { res: want };
+      return { res: BigInt(pipeRead(f.bufs, Number(want))) };
     }
     case 'eventfd': {
       // eventfd_read(): fewer than 8 bytes → -EINVAL; count 0 → -EAGAIN or sleep; else 8, count reset.
@@ -83,7 +84,12 @@ export function readFile(f: FileState, req: IoRequest): IoResult {
 }
 
 /** write_iter of one file end (eventfds have none: R4 stops them first). */
-export function writeFile(f: FileState, req: IoRequest, appendFd: boolean): IoResult {
+export function writeFile(
+  f: FileState,
+  req: IoRequest,
+  appendFd: boolean,
+  pageSize: number,
+): IoResult {
   switch (f.kind) {
     case 'file': {
       // IOCB_APPEND (O_APPEND or RWF_APPEND, unless RWF_NOAPPEND) writes at EOF whatever aio_offset says.
@@ -97,19 +103,17 @@ export function writeFile(f: FileState, req: IoRequest, appendFd: boolean): IoRe
       return r;
     }
     case 'pipe': {
-      // pipe_write(): 0 bytes → 0; room → copy; full → -EAGAIN (non-blocking) or sleep.
+      // pipe_write(): 0 bytes → 0; page buffers while slots are free; full → -EAGAIN or sleep.
       if (req.count === 0n) return { res: 0n };
-      const room = BigInt(PIPE_CAPACITY - f.buffered);
+      // A source that faults before any byte is copied: -EFAULT, nothing written.
+      if (req.accessible === 0n) return neg('EFAULT');
+      const n = Number(req.count < req.accessible ? req.count : req.accessible);
       const nonblock = f.nonblock || (req.rwFlags & RWF.NOWAIT) !== 0;
-      if (req.count > room && !nonblock)
-        return {
-          block: 'write larger than the room left in a blocking pipe sleeps in pipe_write()',
-        };
-      if (room === 0n) return neg('EAGAIN');
-      const want = req.count < room ? req.count : room;
-      const r = moved(want, req.accessible);
-      if ('res' in r && r.res > 0n) f.buffered += Number(r.res);
-      return r;
+      const w = pipeWrite(f.bufs, n, pageSize, nonblock);
+      if ('block' in w)
+        return { block: 'write to a blocking pipe without room sleeps in pipe_write()' };
+      if ('eagain' in w) return neg('EAGAIN');
+      return { res: BigInt(w.written) };
     }
     case 'eventfd':
     case 'dir':
@@ -118,7 +122,12 @@ export function writeFile(f: FileState, req: IoRequest, appendFd: boolean): IoRe
 }
 
 /** write(2) of `bytes` on an fd: a pipe's write end, or a u64 1 to an eventfd. */
-export function plainWrite(f: FileState, end: 'read' | 'write' | null, bytes: number): IoResult {
+export function plainWrite(
+  f: FileState,
+  end: 'read' | 'write' | null,
+  bytes: number,
+  pageSize: number,
+): IoResult {
   if (f.kind === 'eventfd') {
     if (bytes < 8) return neg('EINVAL');
     if (f.count + 1n > EVENTFD_MAX) {
@@ -134,12 +143,14 @@ export function plainWrite(f: FileState, end: 'read' | 'write' | null, bytes: nu
       f,
       { count: BigInt(bytes), accessible: BigInt(bytes), pos: 0n, rwFlags: 0 },
       false,
+      pageSize,
     );
   }
   return writeFile(
     f,
     { count: BigInt(bytes), accessible: BigInt(bytes), pos: 0n, rwFlags: 0 },
     f.kind === 'file' && f.append,
+    pageSize,
   );
 }
 

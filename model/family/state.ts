@@ -9,6 +9,7 @@ import type { LiveContext } from '../state.js';
 import { familyBatch } from './capacity.js';
 import type { FamilyEnv, FamilyKernel } from './kernel.js';
 import { kernelOf } from './kernel.js';
+import { type PipeBuffer, pipeWrite } from './pipe.js';
 import { copySlotPool, newSlotPool, type SlotPool } from './slots.js';
 import type { EventObs, FileSpec } from './steps.js';
 
@@ -59,7 +60,7 @@ export type FileState =
       size: bigint;
       readonly append: boolean;
     }
-  | { readonly kind: 'pipe'; buffered: number; readonly nonblock: boolean }
+  | { readonly kind: 'pipe'; bufs: PipeBuffer[]; readonly nonblock: boolean }
   | { readonly kind: 'eventfd'; count: bigint; readonly nonblock: boolean }
   | { readonly kind: 'dir' };
 
@@ -71,6 +72,8 @@ export interface FamilyState {
   readonly rtIoprio: boolean;
   /** The submitter is pinned to one CPU (the EAGAIN boundary is exact). */
   readonly pinned: boolean;
+  /** PAGE_SIZE (pipe buffers are pages). */
+  readonly pageSize: number;
   files: FileState[];
   contexts: Map<bigint, CtxFamily>;
   /** aio_key of each submitted iocb afterwards, by `${submitStep}:${index}` (what io_cancel reads). */
@@ -84,15 +87,16 @@ export function iocbKey(submitted: number, index: number): string {
 /** The CPU the submitting worker is pinned to; every completion is taken to run there too. */
 export const SUBMIT_CPU = 0;
 
-/** A pipe's capacity in bytes (16 buffers of a 4 KiB page: pipe_bufs default, fs/pipe.c). */
-export const PIPE_CAPACITY = 65536;
-
-function fileState(f: FileSpec): FileState {
+function fileState(f: FileSpec, pageSize: number): FileState {
   switch (f.kind) {
     case 'file':
       return { kind: 'file', mode: f.mode, size: BigInt(f.size ?? 0), append: f.append ?? false };
-    case 'pipe':
-      return { kind: 'pipe', buffered: f.fill ?? 0, nonblock: f.nonblock ?? false };
+    case 'pipe': {
+      // The worker fills a pipe with one non-blocking write(2) into the empty pipe.
+      const bufs: PipeBuffer[] = [];
+      pipeWrite(bufs, f.fill ?? 0, pageSize, true);
+      return { kind: 'pipe', bufs, nonblock: f.nonblock ?? false };
+    }
     case 'eventfd':
       return { kind: 'eventfd', count: BigInt(f.count ?? 0), nonblock: f.nonblock ?? false };
     case 'dir':
@@ -107,7 +111,8 @@ export function newFamilyState(env: FamilyEnv, files: readonly FileSpec[]): Fami
     possibleCpus: env.possibleCpus,
     rtIoprio: env.rtIoprio ?? false,
     pinned: env.pinned ?? true,
-    files: files.map(fileState),
+    pageSize: env.pageSize,
+    files: files.map((f) => fileState(f, env.pageSize)),
     contexts: new Map(),
     keys: new Map(),
   };
@@ -147,7 +152,7 @@ export function heldRequests(c: CtxFamily): number {
 }
 
 function copyFile(f: FileState): FileState {
-  return { ...f };
+  return f.kind === 'pipe' ? { ...f, bufs: f.bufs.map((b) => ({ ...b })) } : { ...f };
 }
 
 function copyCtx(c: CtxFamily): CtxFamily {

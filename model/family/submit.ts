@@ -163,7 +163,7 @@ function linuxOp(
   const r =
     f.op === 'read'
       ? readFile(t.file, ioRequest(f))
-      : writeFile(t.file, ioRequest(f), t.file.kind === 'file' && t.file.append);
+      : writeFile(t.file, ioRequest(f), t.file.kind === 'file' && t.file.append, fam.pageSize);
   if ('block' in r) return r;
   const ev = eventOf(f, obj, r.res, true);
   complete(fam, c, ev, resfd);
@@ -189,7 +189,7 @@ function gvisorOp(
       const r =
         f.op === 'read'
           ? readFile(t.file, ioRequest(f))
-          : writeFile(t.file, ioRequest(f), t.file.append);
+          : writeFile(t.file, ioRequest(f), t.file.append, 4096); // page size: pipes only
       res = 'res' in r ? r.res : 0n;
     }
   }

@@ -98,7 +98,9 @@ function fdOutcome(fam: FamilyState, call: FdCall, write: boolean): FdOutcome {
   // A pipe named without an end is its read end (as for iocbs).
   const end = file.kind === 'pipe' ? (ref.end ?? 'read') : null;
   const before = countPolls(work);
-  const r = write ? plainWrite(file, end, call.bytes) : plainRead(file, end, call.bytes);
+  const r = write
+    ? plainWrite(file, end, call.bytes, work.pageSize)
+    : plainRead(file, end, call.bytes);
   if ('block' in r) return { call, ret: 0, errno: null, wouldBlock: r.block, woken: 0, next: work };
   wakePolls(work, ref.file);
   const ret = Number(r.res);
