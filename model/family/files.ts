@@ -107,7 +107,8 @@ export function writeFile(
       if (req.count === 0n) return { res: 0n };
       // A source that faults before any byte is copied: -EFAULT, nothing written.
       if (req.accessible === 0n) return neg('EFAULT');
-      const n = Number(req.count < req.accessible ? req.count : req.accessible);
+      // Copying stops at the first unmapped byte (a short write).
+      const n = Math.min(Number(req.count), Number(req.accessible));
       const nonblock = f.nonblock || (req.rwFlags & RWF.NOWAIT) !== 0;
       const w = pipeWrite(f.bufs, n, pageSize, nonblock);
       if ('block' in w)
