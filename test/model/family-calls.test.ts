@@ -321,3 +321,46 @@ describe('following the kernel after a divergence', () => {
     expect(decideIoSubmit(env, r.proc, fam, call(82)).capacityDoubt).toMatch(/L = 81/);
   });
 });
+
+describe('measured on the host (6.18) while writing the model', () => {
+  it('io_pgetevents on a bad context with a pending SIGUSR1 the mask unblocks: EINVAL, and the handler runs', () => {
+    const o = pget(rig(FILES), {
+      ctx: 0x1000n,
+      pendingUsr1: true,
+      sig: { mask: 'empty', size: 8n },
+    });
+    expect([o.errno, o.usr1]).toEqual(['EINVAL', 1]);
+  });
+  it('POLLOUT on a full pipe is pending; a read completes it; res 0x104 matches under the mask', () => {
+    const r = rig([{ kind: 'pipe', nonblock: true, fill: 65536 }]);
+    const s = submit(r, [
+      { opcode: IOCB_CMD.POLL, fd: { file: 0, end: 'write' }, buf: { value: 4n } },
+    ]);
+    expect(s.entries[0]!.completes).toBe('later');
+    expect(get(r, { minNr: 0, nr: 1 }).ret).toBe(0);
+    commitFd(r.fam, decideFdRead(r.env, r.fam, { fd: { file: 0, end: 'read' }, bytes: 4096 }));
+    const ev = get(r, { minNr: 1, nr: 1, timeout: { sec: 1n, nsec: 0n } }).events[0]!;
+    expect(0x104n & ev.resMask!).toBe(ev.res & ev.resMask!);
+  });
+  it('a POLL ready at submit with RESFD signals the eventfd once', () => {
+    const r = rig([
+      { kind: 'pipe', nonblock: true },
+      { kind: 'eventfd', nonblock: true },
+    ]);
+    submit(r, [
+      {
+        opcode: IOCB_CMD.POLL,
+        fd: { file: 0, end: 'write' },
+        buf: { value: 4n },
+        flags: 1,
+        resfd: { file: 1 },
+      },
+    ]);
+    expect(decideFdRead(r.env, r.fam, { fd: { file: 1 }, bytes: 8 }).value).toBe(1n);
+  });
+  it('io_cancel of an FSYNC in flight is EINVAL', () => {
+    const r = rig(FILES);
+    submit(r, [{ opcode: IOCB_CMD.FSYNC, fd: { file: 0 } }]);
+    expect(cancel(r, { submitted: 1, index: 0 }).errno).toBe('EINVAL');
+  });
+});
