@@ -1,10 +1,12 @@
 /**
- * aiospec's reference model of Linux io_setup(2) and io_destroy(2).
+ * aiospec's reference model of Linux io_setup(2) and io_destroy(2), and of the rest of the AIO
+ * family (family/: io_submit, io_getevents, io_pgetevents, io_cancel, the completion ring).
  * Pure TypeScript with no imports outside this folder: it runs in Node and in a browser.
  */
 export * from './abi/capabilities.js';
 export * from './abi/ctx-kinds.js';
 export * from './abi/errno.js';
+export * from './abi/iocb.js';
 export * from './abi/limits.js';
 export * from './abi/ring-header.js';
 export * from './abi/seccomp.js';
@@ -12,6 +14,7 @@ export * from './abi/syscall-table.js';
 export * from './alloc-faults.js';
 export * from './destroy-facts.js';
 export * from './env.js';
+export * from './family/index.js';
 export * from './io-destroy.js';
 export * from './io-setup.js';
 export * from './memory.js';

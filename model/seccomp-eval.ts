@@ -207,9 +207,18 @@ function results(env: Environment, syscall: string, args: readonly bigint[]): Fi
 }
 
 /** The verdict of every filter of the process on a call (NO_FILTER when it has none). */
+/** The AIO syscalls whose seccomp verdict the model computes. */
+export type AioSyscall =
+  | 'io_setup'
+  | 'io_destroy'
+  | 'io_submit'
+  | 'io_getevents'
+  | 'io_pgetevents'
+  | 'io_cancel';
+
 export function seccompVerdict(
   env: Environment,
-  syscall: 'io_setup' | 'io_destroy',
+  syscall: AioSyscall,
   args: readonly bigint[],
 ): SeccompVerdict {
   let best: FilterResult | null = null;
@@ -249,6 +258,49 @@ export function aioFilterProblem(f: SeccompFilter): string | null {
         for (const c of alt)
           if (c.index >= AIO_ARITY[syscall])
             return `${e.label}: ${syscall} has ${AIO_ARITY[syscall]} argument(s); args[${c.index}] holds whatever the caller left in that register, which no model can predict`;
+    for (const [label, a] of [
+      ...entries.map((e) => [e.label, e.action] as const),
+      [defaultLabel(f), f.defaultAction] as const,
+    ]) {
+      if (a.kind !== 'errno') continue;
+      const n = Math.min(a.data, MAX_ERRNO);
+      if (n === 0)
+        return `${label}: errnoRet 0 makes ${syscall} return 0 without running, which the model does not follow`;
+      if (errnoName(n) === undefined)
+        return `${label}: errno ${n} (errnoRet ${a.data}, capped at MAX_ERRNO ${MAX_ERRNO}) is not one the model names`;
+    }
+  }
+  return null;
+}
+
+/**
+ * The family calls' arguments the model passes to the filters: the handle and
+ * the counts; the pointers (iocbpp, events, timeout, usig, iocb, result) are
+ * addresses only the worker knows.
+ */
+export const FAMILY_KNOWN_ARGS: Readonly<
+  Record<'io_submit' | 'io_getevents' | 'io_pgetevents' | 'io_cancel', number>
+> = {
+  io_submit: 2,
+  io_getevents: 3,
+  io_pgetevents: 3,
+  io_cancel: 1,
+};
+
+/**
+ * Why the model cannot follow this filter on the family calls, or null: a rule
+ * comparing a pointer argument, or an errno the model does not name
+ * (io_setup/io_destroy are aioFilterProblem's).
+ */
+export function familyFilterProblem(f: SeccompFilter): string | null {
+  for (const syscall of Object.keys(FAMILY_KNOWN_ARGS) as (keyof typeof FAMILY_KNOWN_ARGS)[]) {
+    const known = FAMILY_KNOWN_ARGS[syscall];
+    const entries = f.entries.filter((e) => e.names.includes(syscall));
+    for (const e of entries)
+      for (const alt of e.alternatives)
+        for (const c of alt)
+          if (c.index >= known)
+            return `${e.label}: ${syscall}'s args[${c.index}] is a pointer whose value only the worker knows`;
     for (const [label, a] of [
       ...entries.map((e) => [e.label, e.action] as const),
       [defaultLabel(f), f.defaultAction] as const,

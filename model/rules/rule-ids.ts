@@ -64,3 +64,6 @@ export const SECCOMP_DESTROY_RULES = [
   'seccomp.destroy-user-notif',
   'seccomp.destroy-trace',
 ] as const satisfies readonly DestroyRuleId[];
+
+/** The rest of the AIO family's rules (io_submit, io_getevents, io_pgetevents, io_cancel). */
+export * from './family-rule-ids.js';
