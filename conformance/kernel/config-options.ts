@@ -83,6 +83,16 @@ export interface TreeOption {
 
 export const TREE_OPTIONS: readonly TreeOption[] = [
   {
+    // What 6.2 made the default (and removed the options): trust the seeds UML takes from the
+    // host's getrandom (arch/um/kernel/um_arch.c setup_arch; asm/archrandom.h).
+    options: [
+      ['RANDOM_TRUST_BOOTLOADER', 'y'],
+      ['RANDOM_TRUST_CPU', 'y'],
+    ],
+    when: { file: 'drivers/char/Kconfig', symbol: 'RANDOM_TRUST_BOOTLOADER', defined: true },
+    why: 'tinyconfig turns off the options (default y) under which the kernel credits those seeds: the random pool is never initialized, getrandom() blocks forever, and Node.js with it at start-up (the worker never says ready). random.trust_bootloader=on comes too late on UML: setup_arch adds the seed before early parameters are parsed',
+  },
+  {
     // Members of one Kconfig choice: SLOB must be turned off for SLUB to be taken.
     options: [
       ['SLOB', 'n'],
