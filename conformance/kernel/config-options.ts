@@ -99,7 +99,7 @@ export const TREE_OPTIONS: readonly TreeOption[] = [
       ['SLUB', 'y'],
     ],
     when: { file: 'mm/Kconfig', symbol: 'SLOB', defined: true },
-    why: 'Up to 6.3 tinyconfig picks SLOB, under which FAILSLAB cannot be set (lib/Kconfig.debug: depends on SLAB || SLUB); 6.4 removed SLOB',
+    why: 'tinyconfig picks SLOB where the tree has it (6.1), and FAILSLAB cannot be set under it (lib/Kconfig.debug: depends on SLAB || SLUB); 6.4 removed SLOB',
   },
   {
     options: [['PTP_1588_CLOCK', 'n']],
