@@ -35,7 +35,7 @@ export interface SetupObs {
   /**
    * Compared on calls made to fail an allocation (the faults suite): the AIO
    * rings mapped after the call minus before (1 for a new context, else 0:
-   * a failed call leaves no ring behind).
+   * a failed call leaves no ring behind, except where RING_MAY_STAY says).
    */
   readonly ringsAdded?: number;
   /**

@@ -6,6 +6,7 @@
  * the kernel absorbs the failure, as observed on Linux 6.12 (see ABSORBED).
  */
 import type { AllocSite, Environment } from './env.js';
+import type { SetupRuleId } from './rules/rule-ids.js';
 
 /** The sites in the order ioctx_alloc() allocates: the kioctx first, then the ring, the table last. */
 export const ALLOC_SITES: readonly AllocSite[] = ['ioctx', 'ring', 'table'];
@@ -36,3 +37,16 @@ export function faultEnvironments(env: Environment, reached: boolean): readonly 
   if (!reached) return [untouched];
   return [...ALLOC_SITES.map((site) => ({ ...env, failAlloc: site })), untouched];
 }
+
+/**
+ * Calls whose failure may leave their ring mapped when an allocation fails
+ * after the result is decided: the result is the rule's, but the process
+ * keeps the ring. After the final write faulted, kill_ioctx() unmaps the
+ * ring with vm_munmap() and ignores what it returns (fs/aio.c); on Linux 6.1
+ * that unmapping allocates (mm/mmap.c do_mas_align_munmap():
+ * mas_preallocate(GFP_KERNEL), else -ENOMEM) and, when the allocation fails,
+ * leaves the ring mapped. Observed under UML with Linux 6.1.192 (the faults
+ * suite: allocations #10 and #11 of the call on a read-only ctx_idp); 6.12
+ * absorbs the same failure (ABSORBED).
+ */
+export const RING_MAY_STAY: ReadonlySet<SetupRuleId> = new Set(['setup.ctx-write-fault']);

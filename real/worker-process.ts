@@ -182,17 +182,26 @@ export abstract class WorkerHandle {
     });
   }
 
-  /** Wait for 'ready'; false (and the worker killed) if it does not come. */
-  protected async ready(timeoutMs: number): Promise<string | null> {
+  /** Wait for 'ready'; why not (and the worker killed) if it does not come. */
+  protected async ready(timeoutMs: number): Promise<WorkerStartError | null> {
     const first = await this.reply(-1, timeoutMs);
     if (first?.type === 'ready') {
       this.hostInfo = first.host;
       return null;
     }
+    const silent = first === null && this.exited === null;
     this.kill();
-    return first?.type === 'fatal'
-      ? first.message
-      : `worker did not start (${this.describeExit()}) ${this.stderr.trim()}`;
+    if (first?.type === 'fatal') return new WorkerStartError(first.message);
+    // Alive but silent for the whole timeout (a guest kernel that never runs the worker): starting
+    // it again would wait as long for the same. Its stderr (a UML guest's console) may say why.
+    if (silent)
+      return new WorkerStartError(
+        `worker not ready after ${Math.round(timeoutMs / 1000)} s (still running, killed); ${lastLineOf(this.stderr)}`,
+        'ETIMEDOUT',
+      );
+    return new WorkerStartError(
+      `worker did not start (${this.describeExit()}) ${this.stderr.trim()}`,
+    );
   }
 
   protected describeExit(): string {
@@ -303,6 +312,18 @@ export class WorkerStartError extends Error {
   }
 }
 
+/** The last non-blank line of a worker's stderr, quoted, for a one-line message. */
+export function lastLineOf(stderr: string): string {
+  const last = stderr
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .at(-1);
+  return last === undefined
+    ? 'nothing on its stderr'
+    : `the last line on its stderr: ${JSON.stringify(last.length > 200 ? `${last.slice(0, 200)}...` : last)}`;
+}
+
 /** A worker process the runner starts (on the host, or wrapped in runsc or UML by its launch). */
 export class WorkerProcess extends WorkerHandle {
   private buffered = '';
@@ -356,7 +377,7 @@ export class WorkerProcess extends WorkerHandle {
     live.add(child);
     const w = new WorkerProcess(child, launch);
     const failed = await w.ready(startTimeoutMs);
-    if (failed) throw new WorkerStartError(failed);
+    if (failed) throw failed;
     return w;
   }
 
@@ -375,7 +396,7 @@ export class WorkerProcess extends WorkerHandle {
     const failed = await c.start(startTimeoutMs);
     if (failed) {
       this.children.delete(key);
-      throw new WorkerStartError(failed, c.spawnError);
+      throw new WorkerStartError(failed.message, c.spawnError ?? failed.code);
     }
     return c;
   }
@@ -464,7 +485,7 @@ export class ChildWorker extends WorkerHandle {
   }
 
   /** @internal */
-  start(timeoutMs: number): Promise<string | null> {
+  start(timeoutMs: number): Promise<WorkerStartError | null> {
     return this.ready(timeoutMs);
   }
 

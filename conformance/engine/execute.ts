@@ -56,6 +56,8 @@ export interface EngineOptions {
   /** Where observations go as they come (a trace writer); absent: nowhere. */
   readonly recorder?: Recorder;
   readonly launch?: Launch;
+  /** Milliseconds the main worker has to say it is ready (default 60 s: a UML guest boots in it first). */
+  readonly startTimeoutMs?: number;
   /** Replace model rules (tests use this to prove a wrong model is caught). */
   readonly rules?: ModelRules;
   /** Milliseconds a batch may take before its worker is killed (default: 60 s + 50 ms a case). */
@@ -118,6 +120,9 @@ interface Job {
 /** Tries to start a worker before its cases are given up as skipped. */
 const START_TRIES = 10;
 
+/** WorkerStartError codes after which another try cannot go better. */
+const FINAL_START_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ETIMEDOUT']);
+
 export class Engine {
   private main!: Slot;
   /** The main worker's process (main.worker): every other worker is its child. */
@@ -164,7 +169,10 @@ export class Engine {
   }
 
   private async startMain(): Promise<WorkerProcess> {
-    const worker = await WorkerProcess.start(this.options.launch ?? hostLaunch());
+    const worker = await WorkerProcess.start(
+      this.options.launch ?? hostLaunch(),
+      this.options.startTimeoutMs,
+    );
     this.parent = worker;
     return worker;
   }
@@ -187,16 +195,21 @@ export class Engine {
   /** A slot for a new worker, or why none could be started (the last failure, as a WorkerStartError). */
   private async trySlot(key: string, seccomp?: ErrnoName): Promise<Slot | WorkerStartError> {
     let last: WorkerStartError | undefined;
-    for (let i = 0; i < START_TRIES; i++) {
+    let tries = 0;
+    while (tries < START_TRIES) {
+      tries++;
       try {
         return await this.slot(key, seccomp);
       } catch (e) {
         last = e instanceof WorkerStartError ? e : new WorkerStartError((e as Error).message);
-        // Out of descriptors or processes, or no main worker to start a child from: trying again will not help.
-        if (last.code === 'EMFILE' || last.code === 'ENFILE' || this.parentLost !== null) break;
+        // Out of descriptors or processes, no main worker to start a child from, or a worker that
+        // stayed silent for the whole start timeout (a guest that never runs it): trying again will not help.
+        if (FINAL_START_ERRORS.has(last.code ?? '') || this.parentLost !== null) break;
       }
     }
-    return last!;
+    return tries === 1
+      ? last!
+      : new WorkerStartError(`${last!.message} (${tries} tries)`, last!.code);
   }
 
   async close(): Promise<void> {
@@ -501,7 +514,7 @@ export function reasonOf(signal: AbortSignal): string {
 }
 
 function noWorker(why: string): string {
-  return `no worker could be started (${START_TRIES} tries): ${why}`;
+  return `no worker could be started: ${why}`;
 }
 
 /** The forms a case can be re-run in: alone, then after the setups that preceded it in its batch. */

@@ -20,6 +20,7 @@ import {
   newProcessState,
   type ProcessState,
   profile,
+  RING_MAY_STAY,
   removeContext,
   type SetupOutcome,
   type SetupRuleId,
@@ -112,10 +113,15 @@ export class Mirror {
     const realObs = realSetupObs(real, ctx, env.pageSize);
     const envs =
       failNth === undefined ? [env] : faultEnvironments(env, real.faultInjected === true);
-    const tries = envs.map((e) => {
+    const tries = envs.flatMap((e) => {
       const outcome = this.predictSetup(nr, ctx, e);
       const model = modelSetupObs(outcome, failNth !== undefined);
-      return { outcome, model, diffs: diffObs(model, realObs) };
+      // A failure the call reached may also have left its ring mapped (RING_MAY_STAY).
+      const ringStayed =
+        real.faultInjected === true && RING_MAY_STAY.has(outcome.rule)
+          ? [{ ...model, ringsAdded: 1 }]
+          : [];
+      return [model, ...ringStayed].map((m) => ({ outcome, model: m, diffs: diffObs(m, realObs) }));
     });
     const agreeing = tries.filter((t) => t.diffs.length === 0);
     const { outcome, model, diffs } = agreeing[0] ?? tries[0]!;

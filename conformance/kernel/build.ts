@@ -36,7 +36,9 @@ import {
   BASE_TARGET,
   type BuildOptions,
   type ConfigBase,
+  type ConfigOption,
   configOptions,
+  treeOptions,
   unmetOptions,
 } from './config-options.js';
 import type { SourceTree } from './source-tree.js';
@@ -67,8 +69,20 @@ export function defaultName(label: string, o: BuildOptions): string {
 
 /** What makes two builds the same: the source (and its package version), the base, the options. */
 export function buildKey(tree: SourceTree, o: BuildOptions): string {
-  const what = JSON.stringify({ source: tree.source, base: o.base, options: configOptions(o) });
+  const what = JSON.stringify({
+    source: tree.source,
+    base: o.base,
+    options: wantedOptions(tree, o),
+  });
   return createHash('sha256').update(what).digest('hex').slice(0, 16);
+}
+
+/** The options this build sets: configOptions with what the tree itself needs (TREE_OPTIONS). */
+export function wantedOptions(tree: SourceTree, o: BuildOptions): ConfigOption[] {
+  return configOptions(
+    o,
+    treeOptions((file) => readFileSyncOr(join(tree.dir, file))),
+  );
 }
 
 export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
@@ -153,7 +167,7 @@ async function build(
       rmSync(join(out, '.config'), { force: true });
       mkdirSync(out, { recursive: true });
       await make([BASE_TARGET[req.options.base]]);
-      const wanted = configOptions(req.options);
+      const wanted = wantedOptions(req.tree, req.options);
       await run(log, req.tree.dir, [
         join(req.tree.dir, 'scripts/config'),
         '--file',

@@ -69,6 +69,53 @@ const NO_AIO: readonly ConfigOption[] = [
   ['AIO', 'n'],
 ];
 
+/**
+ * Options only some trees need: each applies where the tree's Kconfig file
+ * defines (or lacks) a symbol, so trees without the condition (6.12) get the
+ * same list as before, and keep their cache keys (build.ts hashes the list).
+ */
+export interface TreeOption {
+  readonly options: readonly ConfigOption[];
+  /** The condition: `file` (relative to the tree) has (`defined`) or lacks a `config SYMBOL` entry. */
+  readonly when: { readonly file: string; readonly symbol: string; readonly defined: boolean };
+  readonly why: string;
+}
+
+export const TREE_OPTIONS: readonly TreeOption[] = [
+  {
+    // What 6.2 made the default (and removed the options): trust the seeds UML takes from the
+    // host's getrandom (arch/um/kernel/um_arch.c setup_arch; asm/archrandom.h).
+    options: [
+      ['RANDOM_TRUST_BOOTLOADER', 'y'],
+      ['RANDOM_TRUST_CPU', 'y'],
+    ],
+    when: { file: 'drivers/char/Kconfig', symbol: 'RANDOM_TRUST_BOOTLOADER', defined: true },
+    why: 'tinyconfig turns off the options (default y) under which the kernel credits those seeds: the random pool is never initialized, getrandom() blocks forever, and Node.js with it at start-up (the worker never says ready). random.trust_bootloader=on comes too late on UML: setup_arch adds the seed before early parameters are parsed',
+  },
+  {
+    // Members of one Kconfig choice: SLOB must be turned off for SLUB to be taken.
+    options: [
+      ['SLOB', 'n'],
+      ['SLUB', 'y'],
+    ],
+    when: { file: 'mm/Kconfig', symbol: 'SLOB', defined: true },
+    why: 'tinyconfig picks SLOB where the tree has it (6.1), and FAILSLAB cannot be set under it (lib/Kconfig.debug: depends on SLAB || SLUB); 6.4 removed SLOB',
+  },
+  {
+    options: [['PTP_1588_CLOCK', 'n']],
+    when: { file: 'kernel/rcu/Kconfig', symbol: 'SRCU', defined: true },
+    why: 'Where SRCU is built only when selected (6.1), PTP (on by default with ETHERNET) compiles drivers/ptp/ptp_vclock.c, which uses SRCU without selecting it: the build fails. Later kernels always build SRCU. UML has no PTP clock',
+  },
+];
+
+/** The options of TREE_OPTIONS whose condition holds in a tree whose Kconfig files read so. */
+export function treeOptions(kconfig: (file: string) => string): ConfigOption[] {
+  return TREE_OPTIONS.filter(({ when }) => {
+    const defined = new RegExp(`^(menu)?config ${when.symbol}\\s*$`, 'm').test(kconfig(when.file));
+    return defined === when.defined;
+  }).flatMap((t) => t.options);
+}
+
 export interface BuildOptions {
   readonly base: ConfigBase;
   readonly faultInjection: boolean;
@@ -81,10 +128,14 @@ export const BASE_TARGET: Readonly<Record<ConfigBase, string>> = {
   small: 'tinyconfig',
 };
 
-/** Every option to set over the base, in order (a later one wins). */
-export function configOptions(o: BuildOptions): ConfigOption[] {
+/**
+ * Every option to set over the base, in order (a later one wins): the guest's,
+ * the tree's own (treeOptions), the features'.
+ */
+export function configOptions(o: BuildOptions, tree: readonly ConfigOption[] = []): ConfigOption[] {
   return [
     ...GUEST,
+    ...tree,
     ...(o.faultInjection ? FAULT_INJECTION : []),
     ...(o.noAio ? NO_AIO : [['AIO', 'y'] as const]),
   ];

@@ -191,6 +191,12 @@ function guestScript(node: string, worker: string, relay: string): string {
     'm=$(command -v mount)',
     'if [ -u $m ] && cp $m /dev/.aiospec-mount; then m=/dev/.aiospec-mount; fi',
     "$m -t proc proc /proc || die 'mount /proc'",
+    // Node.js calls getrandom() as it starts, which blocks until the kernel's random pool is
+    // initialized (entropy_avail reaches its 256 bits): on a kernel that never credits a seed
+    // (6.1 without CONFIG_RANDOM_TRUST_BOOTLOADER) the worker would never say ready. Say why on
+    // the console: its last line is what the runner's start failure quotes (no quotes in the words).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    'e=$(cat /proc/sys/kernel/random/entropy_avail 2>/dev/null); [ ${e:-256} -ge 256 ] || echo aiospec-uml: random pool not initialized, entropy_avail $e of 256: getrandom and so Node.js wait for it, CONFIG_RANDOM_TRUST_BOOTLOADER=y seeds it from the host >&2',
     // possibleCpus reads /sys/devices/system/cpu/possible.
     "$m -t sysfs sysfs /sys || die 'mount /sys'",
     // In case the kernel did not mount devtmpfs:

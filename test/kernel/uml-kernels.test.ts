@@ -1,15 +1,15 @@
 /**
  * The suites against kernels `aiospec kernel build` made, booted under UML
- * with `--target uml --kernel NAME`: one with fault injection, one without
- * AIO. What the guest reports about itself (features detected inside it)
- * decides the rules counted as reachable; on the kernel without AIO the
- * kernel's own ENOSYS is judged by the model's kernel.no-aio rules, told apart
- * from a seccomp filter's ENOSYS (seccomp.errno). Each test needs its kernel
- * in the cache and, when it is not there, skips naming the command that
- * builds it (.ci/run builds both).
+ * with `--target uml --kernel NAME`: with fault injection from Debian's 6.12
+ * and 6.1 sources, and without AIO (6.12). What the guest reports about itself
+ * (features detected inside it) decides the rules counted as reachable; on the
+ * kernel without AIO the kernel's own ENOSYS is judged by the model's
+ * kernel.no-aio rules, told apart from a seccomp filter's ENOSYS
+ * (seccomp.errno). Each test needs its kernel in the cache and, when it is not
+ * there, skips naming the command that builds it (.ci/run builds all three).
  */
 import { describe, expect, it } from 'vitest';
-import { type BuiltKernel, builtKernels, kernelWith } from '../../conformance/kernel/cache.js';
+import { type BuiltKernel, builtKernels } from '../../conformance/kernel/cache.js';
 import { DESTROY_RULES, PROFILES, SETUP_RULES } from '../../model/index.js';
 import { type CliOptions, nothingLeftBehind, runAiospec } from '../support/cli.js';
 import { startedProcesses } from '../support/started.js';
@@ -22,18 +22,34 @@ async function aiospec(args: readonly string[], opts: CliOptions = {}) {
   return r;
 }
 
-/** The kernel with these features, or why the tests that need it are skipped. */
-function needKernel(features: { faultInjection?: boolean; aio?: boolean }, build: string) {
-  const kernel = process.platform === 'linux' ? kernelWith(features) : null;
-  const skip = kernel === null ? ` (skipped: not built; ${build} builds it)` : '';
-  return { kernel, skip };
+/**
+ * The kernel built from Debian's linux-source-VERSION with these features, or
+ * why the tests that need it are skipped.
+ */
+function needKernel(version: string, features: { faultInjection: boolean; aio: boolean }) {
+  const kernel =
+    process.platform !== 'linux'
+      ? null
+      : (builtKernels().find(
+          (k) =>
+            k.source.kind === 'debian' &&
+            k.source.version === version &&
+            k.features.faultInjection === features.faultInjection &&
+            k.features.aio === features.aio,
+        ) ?? null);
+  const flags = `${features.faultInjection ? ' --fault-injection' : ''}${features.aio ? '' : ' --no-aio'}`;
+  const skip =
+    kernel === null
+      ? ` (skipped: not built; aiospec kernel build --debian ${version}${flags} builds it)`
+      : '';
+  return { version, kernel, skip };
 }
 
-const FAULT = needKernel(
-  { faultInjection: true, aio: true },
-  'aiospec kernel build --debian 6.12 --fault-injection',
-);
-const NO_AIO = needKernel({ aio: false }, 'aiospec kernel build --debian 6.12 --no-aio');
+const FAULTS = [
+  needKernel('6.12', { faultInjection: true, aio: true }),
+  needKernel('6.1', { faultInjection: true, aio: true }),
+];
+const NO_AIO = needKernel('6.12', { faultInjection: false, aio: false });
 
 /** The linux profile's rules that need this feature (from the rules' own metadata). */
 function rulesNeeding(feature: string): string[] {
@@ -68,31 +84,32 @@ async function runOn(kernel: BuiltKernel, extra: readonly string[]): Promise<Sum
 
 const coverageOf = (s: Summary, id: string) => s.coverage.find((c) => c.id === id);
 
-describe.skipIf(FAULT.kernel === null)(`a kernel with fault injection${FAULT.skip}`, () => {
-  it('conforms, and the guest reports fault injection: rules needing it are no longer said unreachable', async () => {
-    const s = await runOn(FAULT.kernel!, ['--suite', 'table']);
-    expect(s).toMatchObject({ target: 'uml', diverged: 0 });
-    expect(s.kernel.release).toBe(FAULT.kernel!.release);
-    expect(s.kernel.features).toEqual({ faultInjection: true, aio: true });
-    const needing = rulesNeeding('fault-injection');
-    expect(needing.length).toBeGreaterThan(0);
-    for (const id of needing) expect(coverageOf(s, id)?.unreachable ?? '').not.toMatch(/lacks/);
-  });
-});
+for (const FAULT of FAULTS) {
+  describe.skipIf(FAULT.kernel === null)(
+    `Linux ${FAULT.version} with fault injection${FAULT.skip}`,
+    () => {
+      it('conforms, and the guest reports fault injection: rules needing it are no longer said unreachable', async () => {
+        const s = await runOn(FAULT.kernel!, ['--suite', 'table']);
+        expect(s).toMatchObject({ target: 'uml', diverged: 0 });
+        expect(s.kernel.release).toBe(FAULT.kernel!.release);
+        expect(s.kernel.release.startsWith(`${FAULT.version}.`)).toBe(true);
+        expect(s.kernel.features).toEqual({ faultInjection: true, aio: true });
+        const needing = rulesNeeding('fault-injection');
+        expect(needing.length).toBeGreaterThan(0);
+        for (const id of needing) expect(coverageOf(s, id)?.unreachable ?? '').not.toMatch(/lacks/);
+      });
 
-describe.skipIf(FAULT.kernel === null)(
-  `the faults suite on a kernel with fault injection${FAULT.skip}`,
-  () => {
-    it('conforms, every ENOMEM site of io_setup compared with the kernel', async () => {
-      const s = await runOn(FAULT.kernel!, ['--suite', 'faults']);
-      expect(s).toMatchObject({ target: 'uml', diverged: 0 });
-      expect(s.kernel.features.faultInjection).toBe(true);
-      // The model's allocation-failure sites: each must have decided a step the kernel's ENOMEM matched.
-      for (const id of ['setup.kmem', 'setup.ring-pages', 'setup.table-grow'])
-        expect(coverageOf(s, id)?.hits, id).toBeGreaterThan(0);
-    }, 120_000);
-  },
-);
+      it('runs the faults suite and conforms, every ENOMEM site of io_setup compared with the kernel', async () => {
+        const s = await runOn(FAULT.kernel!, ['--suite', 'faults']);
+        expect(s).toMatchObject({ target: 'uml', diverged: 0 });
+        expect(s.kernel.features.faultInjection).toBe(true);
+        // The model's allocation-failure sites: each must have decided a step the kernel's ENOMEM matched.
+        for (const id of ['setup.kmem', 'setup.ring-pages', 'setup.table-grow'])
+          expect(coverageOf(s, id)?.hits, id).toBeGreaterThan(0);
+      }, 120_000);
+    },
+  );
+}
 
 describe.skipIf(NO_AIO.kernel === null)(`a kernel without AIO${NO_AIO.skip}`, () => {
   it("conforms: the kernel's own ENOSYS is kernel.no-aio, a filter's is seccomp.errno", async () => {

@@ -1,8 +1,9 @@
 /**
  * Traces recorded on Linux 6.12 under user-mode Linux, on the two kernels
- * `aiospec kernel build` makes (--fault-injection, --no-aio), replayed with
- * no kernel: the fault-injection one holds the faults suite's walks, so the
- * ENOMEM paths are judged against a real kernel's answers in every npm test.
+ * `aiospec kernel build` makes (--fault-injection, --no-aio), and on 6.1 with
+ * fault injection (its faults suite), replayed with no kernel: the
+ * fault-injection ones hold the faults suite's walks, so the ENOMEM paths are
+ * judged against real kernels' answers in every npm test.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +15,35 @@ const fixture = (name: string) =>
   readFileSync(resolve(import.meta.dirname, '../../fixtures', name), 'utf8');
 const FAULT = 'uml-6.12-fault.trace.jsonl';
 const NOAIO = 'uml-6.12-noaio.trace.jsonl';
+const FAULT_61 = 'uml-6.1-fault.trace.jsonl';
+
+interface FaultResult {
+  ret: number;
+  errno: number;
+  faultInjected?: boolean;
+  rings?: { before: number; after: number };
+}
+
+/** The trace's lines, with `edit` applied to each io_setup result made under fault injection. */
+function editFaultResults(text: string, edit: (r: FaultResult) => boolean): [string, number] {
+  let edits = 0;
+  const lines = text.split('\n').map((l) => {
+    if (!l.includes('"faultInjected"')) return l;
+    const o = JSON.parse(l) as { report?: { results?: FaultResult[] } };
+    for (const r of o.report?.results ?? []) if (r.faultInjected !== undefined && edit(r)) edits++;
+    return JSON.stringify(o);
+  });
+  return [lines.join('\n'), edits];
+}
+
+const EFAULT = 14;
+/** A call whose final write faulted (EFAULT) after an allocation failed, and whose ring stayed mapped. */
+const ringStayed = (r: FaultResult) =>
+  r.faultInjected === true &&
+  r.ret === -1 &&
+  r.errno === EFAULT &&
+  r.rings !== undefined &&
+  r.rings.after > r.rings.before;
 
 const covered = (s: { coverage: readonly { id: string; hits: number }[] }) =>
   s.coverage.filter((c) => c.hits > 0).map((c) => c.id);
@@ -101,5 +131,36 @@ describe('the faults walks catch a model that is wrong about allocation failures
       d.differences.flatMap((x) => x.diffs.map((y) => y.field)),
     );
     expect(fields).toContain('ringsAdded');
+  });
+});
+
+describe('the Linux 6.1 fault-injection fixture', () => {
+  it('was recorded on 6.1 with fault injection and conforms to linux', async () => {
+    const { header, summary } = await replayTrace(fixture(FAULT_61));
+    expect(header.kernel.release).toMatch(/^6\.1\./);
+    expect(summary.kernel.features).toEqual({ faultInjection: true, aio: true });
+    expect(summary.suites.faults?.cases).toBeGreaterThan(50);
+    expect(summary.diverged).toBe(0);
+    expect(summary.inconclusive).toBe(0);
+  });
+
+  it("holds 6.1's own answer: an EFAULT whose teardown failed an allocation and left the ring mapped", () => {
+    const [, found] = editFaultResults(fixture(FAULT_61), ringStayed);
+    expect(found).toBeGreaterThan(0);
+  });
+
+  it('diverges when such a call says the failure was never reached (only a reached failure may leave a ring)', async () => {
+    const [edited, edits] = editFaultResults(fixture(FAULT_61), (r) => {
+      if (!ringStayed(r)) return false;
+      r.faultInjected = false;
+      return true;
+    });
+    expect(edits).toBeGreaterThan(0);
+    const { summary } = await replayTrace(edited);
+    expect(summary.diverged).toBe(edits);
+    const fields = summary.divergences.flatMap((d) =>
+      d.differences.flatMap((x) => x.diffs.map((y) => y.field)),
+    );
+    expect(new Set(fields)).toEqual(new Set(['ringsAdded']));
   });
 });
