@@ -1,0 +1,126 @@
+/**
+ * What the engine needs from the family model (model/family: decideIoSubmit /
+ * commitIoSubmit, decideIoGetevents, decideIoPgetevents, decideIoCancel,
+ * decideReap, decideFdWrite / decideFdRead, newFamilyState), narrowed to the
+ * few calls the judge makes. The model is merged separately: an adapter
+ * (model-adapter.ts, a few lines per call) implements this port with it and
+ * calls provideFamilyModel() with it; until then the family suites are skipped with
+ * FAMILY_PENDING as the reason, and a --case with family steps is refused.
+ */
+
+import type { CtxRef, EventObs, FamilyStep, FileSpec } from '../../model/family/steps.js';
+import type { Environment, ErrnoName } from '../../model/index.js';
+
+/** An event the model predicts, with how it is compared. */
+export interface PredictedEvent extends EventObs {
+  /**
+   * Compare `res & resMask` only (a POLL event: requested ∪ {ERR, HUP}, §2.5);
+   * absent: res exactly.
+   */
+  readonly resMask?: bigint;
+  /**
+   * Its place among the events is not determined (FSYNC/FDSYNC on the
+   * workqueue, a POLL woken later, every event on gVisor): compared as a
+   * multiset keyed by (obj, data); the others as a sequence, in order.
+   */
+  readonly unordered?: boolean;
+}
+
+/** ring->head and ring->tail as the model has them (null: no ring this process can read, as on gVisor). */
+export type ModelRingEnds = { readonly head: number; readonly tail: number } | null;
+
+/** The model's prediction for one family step. */
+export interface FamilyPrediction {
+  /** The rule that decided the step (for coverage and reports). */
+  readonly rule: string;
+  /**
+   * Set when the call would block in a way no case may ask for (a read of an
+   * empty blocking pipe inside io_submit, §9): the step is not judged.
+   */
+  readonly wouldBlock?: string;
+  /** What the syscall returns (a count, 0, or -1), and the errno when it is -1. */
+  readonly ret: number;
+  readonly errno: ErrnoName | null;
+  /** submit: aio_key of each entry afterwards (null: not an iocb, or not readable). */
+  readonly keys?: readonly (number | null)[];
+  /** getevents, pgetevents, reap: the events copied out. */
+  readonly events?: readonly PredictedEvent[];
+  /** The ring's ends after the step (undefined: not predicted for this step). */
+  readonly ring?: ModelRingEnds;
+  /** fdread of an eventfd: the count read. */
+  readonly value?: bigint;
+  /** pgetevents with pendingUsr1: how many times the handler runs. */
+  readonly usr1?: number;
+  /** cancel with a result buffer: whether it is left as it was. */
+  readonly resultUntouched?: boolean;
+}
+
+/** What the worker saw, in the model's vocabulary (decoded from FamilyStepResult). */
+export interface FamilyObserved {
+  readonly ret: number;
+  readonly errno: ErrnoName | `errno ${number}` | null;
+  readonly keys?: readonly (number | null)[];
+  readonly events?: readonly EventObs[];
+  readonly ring?: ModelRingEnds;
+  readonly value?: bigint;
+  readonly usr1?: number;
+  readonly resultUntouched?: boolean;
+}
+
+/** A context a setup step of the case made, as the family model needs it. */
+export interface FamilyContext {
+  /** The io_setup argument. */
+  readonly nrEvents: number;
+  /** ring->nr as the kernel wrote it (null: unreadable, gVisor). */
+  readonly ringNr: number | null;
+}
+
+/**
+ * The family model's state for one case (opaque to the engine): its files,
+ * the contexts its setup steps made, their rings, slots and pending requests.
+ */
+export type FamilyState = unknown;
+
+export interface FamilyModelPort {
+  /** newFamilyState(env, files): a case begins, with its files opened. */
+  newState(env: Environment, files: readonly FileSpec[], pinned: boolean): FamilyState;
+  /** Setup step `setup` made a context (the kernel did: the model follows the real state). */
+  addContext(state: FamilyState, setup: number, ctx: FamilyContext): void;
+  /** The context of setup step `setup` was destroyed (its pending requests end with it). */
+  removeContext(state: FamilyState, setup: number): void;
+  /** decideIoSubmit / decideIoGetevents / decideIoPgetevents / decideIoCancel / decideReap / decideFd*. */
+  decide(state: FamilyState, step: FamilyStep, index: number): FamilyPrediction;
+  /**
+   * commitIoSubmit and the others: follow what really happened (the count
+   * submitted, the events taken out of the ring), so later steps are decided
+   * from the real state even after a divergence.
+   */
+  follow(
+    state: FamilyState,
+    step: FamilyStep,
+    index: number,
+    prediction: FamilyPrediction,
+    real: FamilyObserved,
+  ): void;
+}
+
+/** Why the family suites cannot run yet. */
+export const FAMILY_PENDING =
+  'the family model (model/family) and its worker are not merged yet: family steps cannot be judged';
+
+let provided: FamilyModelPort | null = null;
+
+/** The family model, once an adapter has provided it (null until model/family is merged). */
+export function familyModel(): FamilyModelPort | null {
+  return provided;
+}
+
+/** Provide the family model (the adapter does, at import; tests give a port of their own, or null). */
+export function provideFamilyModel(port: FamilyModelPort | null): void {
+  provided = port;
+}
+
+/** Contexts a family step refers to (for the engine's bookkeeping). */
+export function setupOf(c: CtxRef): number | null {
+  return 'setup' in c ? c.setup : null;
+}
