@@ -87,7 +87,8 @@ export function wouldBlock(c: Case): string | null {
     let problem: string | null = null;
     if (s.op === 'submit') {
       for (const e of s.iocbs) problem ??= entryProblem(e);
-    } else if (s.op === 'getevents' || s.op === 'pgetevents')
+    } else if ((s.op === 'getevents' || s.op === 'pgetevents') && 'setup' in s.ctx)
+      // A literal address is no context of this process: EINVAL before any wait.
       problem = waitProblem(s.minNr, s.timeout ?? { sec: 0n, nsec: 0n });
     else if (s.op === 'fdwrite' || s.op === 'fdread') {
       const spec = blocking(s.fd);

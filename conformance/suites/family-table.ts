@@ -53,7 +53,11 @@ const KERNEL_ADDR = 0xffff_ffff_0000_0000n;
 /** A value io_submit overwrites with KIOCB_KEY (0) from check P7 on. */
 const MARK = 0xdead_beef;
 const S64_MAX = (1n << 63n) - 1n;
-const ioprio = (cls: number, level: number) => (cls << IOPRIO_CLASS_SHIFT) | level;
+/** aio_reqprio (an s16) of an ioprio class and level: classes 4-7 set the sign bit. */
+const ioprio = (cls: number, level: number) => {
+  const v = (cls << IOPRIO_CLASS_SHIFT) | level;
+  return v >= 0x8000 ? v - 0x1_0000 : v;
+};
 
 const at = (address: string) => ({ address });
 

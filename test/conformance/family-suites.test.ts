@@ -1,0 +1,156 @@
+/**
+ * The family suites as data: every table row and every generated case parses
+ * back from its JSON (references to earlier setups, submits and files
+ * checked), starts with its setup, never asks for a call that could block the
+ * worker (aio-family.md §9), and waits only where a completion is to come.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Case, caseToString, describeCase, parseCase } from '../../conformance/cases.js';
+import { completion } from '../../conformance/family/expect.js';
+import { wouldBlock } from '../../conformance/family/would-block.js';
+import { familyPropsArb, familyPropsCases, iocbArb } from '../../conformance/gen/family-props.js';
+import { familySequenceArb, familySequenceCase } from '../../conformance/suites/family-stateful.js';
+import { familyTableRows } from '../../conformance/suites/family-table.js';
+import { IOCB_CMD } from '../../model/abi/iocb.js';
+
+const rows = familyTableRows();
+const runnable = rows.filter((r) => r.skip === undefined).map((r) => r.case);
+
+/** Every way a case must hold for any family suite. */
+function expectWellFormed(c: Case): void {
+  expect(parseCase(JSON.parse(caseToString(c)))).toEqual(c);
+  expect(c.steps[0]!.op).toBe('setup');
+  expect(wouldBlock(c)).toBeNull();
+  expect(describeCase(c)).not.toMatch(/undefined|NaN|\[object/);
+}
+
+describe('the family table', () => {
+  it('has a row for every anchor test named in aio-family.md §10', () => {
+    const sources = rows.map((r) => r.case.source ?? '').join('\n');
+    for (const t of [
+      'io_submit01',
+      'io_submit02',
+      'io_submit03',
+      'io_submit04',
+      'io_getevents01',
+      'io_getevents02',
+      'io_pgetevents01',
+      'io_pgetevents02',
+      'io_cancel01',
+      'io_cancel02',
+      ...['3', '4', '7', '8', '15', '16', '17', '18', '21', '22'].map(
+        (n) => `libaio harness ${n}.t`,
+      ),
+      'aio.cc BasicWrite',
+      'aio.cc BadOffset',
+      'aio.cc BadIOVecs',
+      'aio.cc Timeout',
+    ])
+      expect(sources, t).toContain(t);
+  });
+
+  it('has a row deciding each ordered check of the notes', () => {
+    const sources = rows.map((r) => r.case.source ?? '').join('\n');
+    const checks = [
+      ...['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'],
+      ...['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7'],
+      ...['F1', 'F2', 'F4', 'Q1', 'Q2'],
+      ...['§3', '§4', '§5', '§6'],
+    ];
+    for (const check of checks) expect(sources, check).toMatch(new RegExp(`${check}\\b`));
+  });
+
+  it('names every row, each name once', () => {
+    const names = rows.map((r) => r.case.name);
+    expect(names.every((n) => typeof n === 'string' && n.length > 0)).toBe(true);
+    expect(new Set(names.map((n, i) => `${n}/${rows[i]!.case.source}`)).size).toBe(names.length);
+  });
+
+  it.each(runnable.map((c) => [c.name!, c] as const))('%s: well formed', (_name, c) => {
+    expectWellFormed(c);
+  });
+
+  it('waits (min_nr > 0 with a timeout) only after something that completes later', () => {
+    for (const c of runnable)
+      for (const [k, s] of c.steps.entries()) {
+        if (s.op !== 'getevents' || s.minNr <= 0 || typeof s.timeout !== 'object') continue;
+        if (s.timeout.sec * 1_000_000_000n + s.timeout.nsec < 1_000_000_000n) continue;
+        const before = c.steps.slice(0, k);
+        const submitted = before.some((x) => x.op === 'submit');
+        expect(submitted, `${c.name}: steps[${k}]`).toBe(true);
+      }
+  });
+});
+
+describe('family-props', () => {
+  it('makes well-formed cases: a setup, one submit of one iocb, then what collects', () => {
+    for (const c of familyPropsCases(300, 7)) {
+      expectWellFormed(c);
+      expect(c.steps[1]!.op).toBe('submit');
+      const s = c.steps[1] as Extract<Case['steps'][number], { op: 'submit' }>;
+      expect(s.iocbs).toHaveLength(1);
+      expect(c.steps.some((x) => x.op === 'getevents')).toBe(true);
+    }
+  });
+
+  it('waits exactly when the iocb completes later, and wakes or cancels a pending POLL first', () => {
+    for (const c of familyPropsCases(300, 11)) {
+      const s = c.steps[1] as Extract<Case['steps'][number], { op: 'submit' }>;
+      const will = completion(s.iocbs[0] as never, c.files ?? []);
+      const get = c.steps.find((x) => x.op === 'getevents') as Extract<
+        Case['steps'][number],
+        { op: 'getevents' }
+      >;
+      expect(get.minNr).toBe(will === 'now' ? 0 : 1);
+      if (will === 'poll-wake') expect(c.steps[2]!.op).toBe('fdwrite');
+      if (will === 'poll-stuck') expect(c.steps[2]!.op).toBe('cancel');
+    }
+  });
+
+  it('draws the edges: opcodes 4, 6 and ≥ 9, the nbytes sign bit, negative offsets, reserved2, RESFD, IOPRIO', () => {
+    const iocbs = fc.sample(iocbArb(), { numRuns: 2000, seed: 3 }).map((x) => x.iocb);
+    expect(iocbs.some((i) => i.opcode === 4)).toBe(true);
+    expect(iocbs.some((i) => i.opcode === IOCB_CMD.NOOP)).toBe(true);
+    expect(iocbs.some((i) => i.opcode >= 9)).toBe(true);
+    expect(iocbs.some((i) => (i.nbytes ?? 0n) >= 1n << 63n)).toBe(true);
+    expect(iocbs.some((i) => (i.offset ?? 0n) < 0n)).toBe(true);
+    expect(iocbs.some((i) => (i.reserved2 ?? 0n) !== 0n)).toBe(true);
+    expect(iocbs.some((i) => ((i.flags ?? 0) & 1) !== 0 && i.resfd !== undefined)).toBe(true);
+    expect(iocbs.some((i) => ((i.flags ?? 0) & 2) !== 0 && i.reqprio !== undefined)).toBe(true);
+    expect(iocbs.some((i) => (i.rwFlags ?? 0) !== 0)).toBe(true);
+    expect(iocbs.some((i) => 'fd' in i.fd)).toBe(true);
+  });
+
+  it('never could block, whatever the seed', () => {
+    fc.assert(
+      fc.property(familyPropsArb(), (c) => wouldBlock(c) === null),
+      { numRuns: 500, seed: 5 },
+    );
+  });
+});
+
+describe('family-stateful', () => {
+  it('makes well-formed sequences that begin with a setup', () => {
+    for (const cmds of fc.sample(familySequenceArb(), { numRuns: 200, seed: 9 }))
+      expectWellFormed(familySequenceCase(cmds));
+  });
+
+  it('uses every kind of step', () => {
+    const ops = new Set(
+      fc
+        .sample(familySequenceArb(), { numRuns: 200, seed: 13 })
+        .flatMap((cmds) => familySequenceCase(cmds).steps.map((s) => s.op)),
+    );
+    for (const op of ['setup', 'submit', 'getevents', 'reap', 'cancel', 'fdwrite', 'destroy'])
+      expect(ops.has(op as never), op).toBe(true);
+  });
+
+  it('keeps the iocbs of a sequence well under a context’s capacity', () => {
+    for (const cmds of fc.sample(familySequenceArb(), { numRuns: 200, seed: 17 })) {
+      const c = familySequenceCase(cmds);
+      const iocbs = c.steps.reduce((n, s) => n + (s.op === 'submit' ? s.iocbs.length : 0), 0);
+      expect(iocbs).toBeLessThanOrEqual(64);
+    }
+  });
+});
