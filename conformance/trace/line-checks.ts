@@ -31,6 +31,7 @@ import {
   tagged,
   u64,
 } from './checks.js';
+import { FAMILY_STEP_RESULTS } from './family-checks.js';
 import { u64Problem } from './u64.js';
 
 export const TRACE_FORMAT = 'aiospec-trace';
@@ -136,6 +137,8 @@ const STEP_RESULTS = {
   clobber: fields({ written: boolean }),
   // A case's own contexts released at its end, after its step results.
   release,
+  // The family's steps (io_submit, io_getevents, ...): trace/family-checks.ts.
+  ...FAMILY_STEP_RESULTS,
 };
 
 const fill = fields({

@@ -13,13 +13,21 @@ import { familyPropsArb, familyPropsCases, iocbArb } from '../../conformance/gen
 import { familySequenceArb, familySequenceCase } from '../../conformance/suites/family-stateful.js';
 import { familyTableRows } from '../../conformance/suites/family-table.js';
 import { IOCB_CMD } from '../../model/abi/iocb.js';
+import { schemaValidator } from '../support/consumers.js';
 
 const rows = familyTableRows();
 const runnable = rows.filter((r) => r.skip === undefined).map((r) => r.case);
 
+/** schema/case.schema.json, closed: every field a case carries must be described. */
+const caseSchema = schemaValidator('case' as 'trace', { strict: true });
+
 /** Every way a case must hold for any family suite. */
 function expectWellFormed(c: Case): void {
   expect(parseCase(JSON.parse(caseToString(c)))).toEqual(c);
+  expect(
+    caseSchema(JSON.parse(caseToString(c))),
+    JSON.stringify(caseSchema.errors?.slice(0, 2)),
+  ).toBe(true);
   expect(c.steps[0]!.op).toBe('setup');
   expect(wouldBlock(c)).toBeNull();
   expect(describeCase(c)).not.toMatch(/undefined|NaN|\[object/);
