@@ -161,6 +161,7 @@ export class Engine {
       judge: new Judge(
         hostEnvironment(worker.host, this.options.profile, sec, this.options.seccompProfile),
         this.options.rules,
+        worker.host,
       ),
       seccomp,
       fill: null,

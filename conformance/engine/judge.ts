@@ -33,6 +33,7 @@ import { judgeFamilyStep } from '../family/judge-family.js';
 import { FAMILY_PENDING, type FamilyState, familyModel } from '../family/model-port.js';
 import { type Difference, errnoLabel } from '../observe.js';
 import type { Attempt } from './confirm.js';
+import type { ReportedHost } from './coverage.js';
 import { Mirror, type ModelRules } from './mirror.js';
 import type { PendingReturn, StepJudgement } from './verdict.js';
 
@@ -91,7 +92,12 @@ export class Judge {
   /** Why the runs of the current batch are in doubt as a whole (aio-max-nr changed during it). */
   private batchDoubt: string | null = null;
 
-  constructor(env: Environment, rules?: ModelRules) {
+  /** `host`: the worker's, as it reported itself (the family model reads its kernel release and CapEff). */
+  constructor(
+    env: Environment,
+    rules?: ModelRules,
+    private readonly host: ReportedHost | null = null,
+  ) {
     this.mirror = new Mirror(env, rules);
   }
 
@@ -261,6 +267,7 @@ export class Judge {
             step as FamilyStep,
             i,
             r as FamilyStepResult,
+            (ctx) => ('setup' in ctx ? (handles[ctx.setup] ?? 0n) : BigInt(ctx.address)),
           ),
         );
       } else if (step.op === 'setup' && r?.op === 'setup') {
@@ -272,11 +279,6 @@ export class Judge {
         this.drifted(j.drift, `before step ${i}`, attempt);
         if (r.handle !== undefined) handles[i] = BigInt(r.handle);
         refs[i] = r.ref;
-        if (family && r.ret === 0)
-          family.port.addContext(family.state, i, {
-            nrEvents: step.nr,
-            ringNr: r.ring?.nr ?? null,
-          });
         const also = j.consistent.filter((id) => id !== j.outcome.rule);
         judged.push({
           index: i,
@@ -291,8 +293,7 @@ export class Judge {
         const { handle, memory } = modelTarget(step.target, handles, r.handle);
         const j = m.destroy(handle, r, memory);
         this.drifted(j.drift, `before step ${i}`, attempt);
-        if (family && r.ringGone && 'handle' in step.target)
-          family.port.removeContext(family.state, step.target.handle);
+        if (family && r.ringGone) family.port.contextGone(family.state, handle);
         const judgement: StepJudgement = {
           index: i,
           op: 'destroy',
@@ -336,7 +337,16 @@ export class Judge {
     const port = familyModel();
     // The run refuses family cases before they reach a worker while the model is missing.
     if (port === null) throw new Error(FAMILY_PENDING);
-    return { port, state: port.newState(this.mirror.env, c.files ?? [], c.pin === true) };
+    return {
+      port,
+      state: port.newState({
+        env: this.mirror.env,
+        proc: this.mirror.state,
+        host: this.host,
+        files: c.files ?? [],
+        pinned: c.pin === true,
+      }),
+    };
   }
 }
 

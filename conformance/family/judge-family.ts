@@ -18,6 +18,7 @@ import { fromU64 } from '../../real/protocol.js';
 import type { StepJudgement } from '../engine/verdict.js';
 import { type Difference, errnoLabel } from '../observe.js';
 import type {
+  CtxResolver,
   FamilyModelPort,
   FamilyObserved,
   FamilyPrediction,
@@ -176,12 +177,13 @@ export function judgeFamilyStep(
   step: FamilyStep,
   index: number,
   result: FamilyStepResult,
+  resolve: CtxResolver,
 ): StepJudgement {
-  const prediction = port.decide(state, step, index);
+  const prediction = port.decide(state, step, index, resolve);
   const real = observed(result);
   // A call the model says would block was never meant to run: nothing to compare.
   const diffs = prediction.wouldBlock === undefined ? diffFamily(prediction, real) : [];
-  port.follow(state, step, index, prediction, real);
+  port.follow(state, step, index, prediction, real, resolve);
   return {
     index,
     op: step.op,

@@ -9,7 +9,8 @@
  */
 
 import type { CtxRef, EventObs, FamilyStep, FileSpec } from '../../model/family/steps.js';
-import type { Environment, ErrnoName } from '../../model/index.js';
+import type { Environment, ErrnoName, ProcessState } from '../../model/index.js';
+import type { ReportedHost } from '../engine/coverage.js';
 
 /** An event the model predicts, with how it is compared. */
 export interface PredictedEvent extends EventObs {
@@ -67,33 +68,55 @@ export interface FamilyObserved {
   readonly resultUntouched?: boolean;
 }
 
-/** A context a setup step of the case made, as the family model needs it. */
-export interface FamilyContext {
-  /** The io_setup argument. */
-  readonly nrEvents: number;
-  /** ring->nr as the kernel wrote it (null: unreadable, gVisor). */
-  readonly ringNr: number | null;
+/** What a case's family state is made from. */
+export interface FamilyCaseEnv {
+  /** The environment the case's io_setup calls are decided in (the Mirror's). */
+  readonly env: Environment;
+  /**
+   * The Mirror's ProcessState: the contexts live in the worker, by their real
+   * handles (kept up to date by io_setup/io_destroy judging), which the family
+   * model reads its rings from.
+   */
+  readonly proc: ProcessState;
+  /** The worker's host (kernel release: which Linux the family profile is; CapEff: realtime ioprio), if known. */
+  readonly host: ReportedHost | null;
+  /** The case's files, opened before its first step. */
+  readonly files: readonly FileSpec[];
+  /** The case runs pinned to one CPU (the EAGAIN boundary is exact). */
+  readonly pinned: boolean;
 }
 
 /**
+ * The handle a context argument stood for in the worker: the one setup step
+ * `setup` made (0 when it made none: the worker then passes 0), or a literal
+ * address.
+ */
+export type CtxResolver = (ctx: CtxRef) => bigint;
+
+/**
  * The family model's state for one case (opaque to the engine): its files,
- * the contexts its setup steps made, their rings, slots and pending requests.
+ * its contexts' rings, slots and pending requests.
  */
 export type FamilyState = unknown;
 
 export interface FamilyModelPort {
   /** newFamilyState(env, files): a case begins, with its files opened. */
-  newState(env: Environment, files: readonly FileSpec[], pinned: boolean): FamilyState;
-  /** Setup step `setup` made a context (the kernel did: the model follows the real state). */
-  addContext(state: FamilyState, setup: number, ctx: FamilyContext): void;
-  /** The context of setup step `setup` was destroyed (its pending requests end with it). */
-  removeContext(state: FamilyState, setup: number): void;
-  /** decideIoSubmit / decideIoGetevents / decideIoPgetevents / decideIoCancel / decideReap / decideFd*. */
-  decide(state: FamilyState, step: FamilyStep, index: number): FamilyPrediction;
+  newState(c: FamilyCaseEnv): FamilyState;
   /**
-   * commitIoSubmit and the others: follow what really happened (the count
-   * submitted, the events taken out of the ring), so later steps are decided
-   * from the real state even after a divergence.
+   * decideIoSubmit / decideIoGetevents / decideIoPgetevents / decideIoCancel /
+   * decideReap / decideFdWrite / decideFdRead, by the step's op.
+   */
+  decide(
+    state: FamilyState,
+    step: FamilyStep,
+    index: number,
+    resolve: CtxResolver,
+  ): FamilyPrediction;
+  /**
+   * commitIoSubmit and the others, or the model's follow* helpers where the
+   * kernel did otherwise: follow what really happened (the count submitted,
+   * the events taken out of the ring), so later steps are decided from the
+   * real state even after a divergence.
    */
   follow(
     state: FamilyState,
@@ -101,7 +124,10 @@ export interface FamilyModelPort {
     index: number,
     prediction: FamilyPrediction,
     real: FamilyObserved,
+    resolve: CtxResolver,
   ): void;
+  /** The context at this handle is gone (io_destroy): its ring, slots and pending requests go with it. */
+  contextGone(state: FamilyState, handle: bigint): void;
 }
 
 /** Why the family suites cannot run yet. */
@@ -118,9 +144,4 @@ export function familyModel(): FamilyModelPort | null {
 /** Provide the family model (the adapter does, at import; tests give a port of their own, or null). */
 export function provideFamilyModel(port: FamilyModelPort | null): void {
   provided = port;
-}
-
-/** Contexts a family step refers to (for the engine's bookkeeping). */
-export function setupOf(c: CtxRef): number | null {
-  return 'setup' in c ? c.setup : null;
 }

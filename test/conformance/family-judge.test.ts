@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Case } from '../../conformance/cases.js';
+import type { ReportedHost } from '../../conformance/engine/coverage.js';
 import { Judge } from '../../conformance/engine/judge.js';
 import {
   diffEvents,
@@ -156,10 +157,11 @@ describe('a family result decoded and compared', () => {
     });
     const j = judgeFamilyStep(
       port,
-      port.newState(DEFAULT_ENV, [], false),
+      {},
       { op: 'submit', ctx: { setup: 0 }, iocbs: [] },
       1,
       { op: 'submit', ret: -1, errno: 9, keys: [], ring: null },
+      () => 0n,
     );
     expect(j.diffs).toEqual([]);
     expect(j.model).toMatchObject({ wouldBlock: 'empty blocking pipe' });
@@ -171,14 +173,17 @@ describe('a family result decoded and compared', () => {
 function standIn(predictions: Record<number, FamilyPrediction>) {
   const log: string[] = [];
   const port: FamilyModelPort = {
-    newState: (_env, files, pinned) => {
-      log.push(`new ${files.map((f) => f.kind).join(',')} pinned=${pinned}`);
-      return { contexts: new Set<number>() };
+    newState: (c) => {
+      const live = [...c.proc.contexts.keys()].map((h) => `0x${h.toString(16)}`);
+      log.push(
+        `new ${c.files.map((f) => f.kind).join(',')} pinned=${c.pinned} host=${c.host?.release} live=${live}`,
+      );
+      return {};
     },
-    addContext: (_s, setup, ctx) => log.push(`add #${setup} ring ${ctx.ringNr} nr ${ctx.nrEvents}`),
-    removeContext: (_s, setup) => log.push(`remove #${setup}`),
-    decide: (_s, step, i) => {
-      log.push(`decide ${i} ${step.op}`);
+    contextGone: (_s, handle) => log.push(`gone 0x${handle.toString(16)}`),
+    decide: (_s, step, i, resolve) => {
+      const ctx = 'ctx' in step ? ` ctx 0x${resolve(step.ctx).toString(16)}` : '';
+      log.push(`decide ${i} ${step.op}${ctx}`);
       return predictions[i]!;
     },
     follow: (_s, step, i, _p, real) => log.push(`follow ${i} ${step.op} ret ${real.ret}`),
@@ -255,7 +260,12 @@ describe('the Judge with family steps', () => {
         },
       ],
     } as unknown as CaseReport;
-    const judged = new Judge({ ...DEFAULT_ENV, possibleCpus: 2 }).run(c, report, 0)!;
+    const host = { release: '6.18.44' } as ReportedHost;
+    const judged = new Judge({ ...DEFAULT_ENV, possibleCpus: 2 }, undefined, host).run(
+      c,
+      report,
+      0,
+    )!;
     const steps = judged.attempt.steps;
     expect(steps.map((s) => [s.index, s.op, s.rule])).toEqual([
       [0, 'setup', expect.any(String)],
@@ -265,14 +275,14 @@ describe('the Judge with family steps', () => {
     ]);
     expect(steps[1]!.diffs).toEqual([]);
     expect(steps[2]!.diffs).toEqual([{ field: 'events[0].res', model: '64', real: '32' }]);
+    // The state is made before the case's first step: no context of it is live yet.
     expect(log).toEqual([
-      'new file pinned=true',
-      'add #0 ring 127 nr 1',
-      'decide 1 submit',
+      'new file pinned=true host=6.18.44 live=',
+      'decide 1 submit ctx 0x7f0000000000',
       'follow 1 submit ret 1',
-      'decide 2 getevents',
+      'decide 2 getevents ctx 0x7f0000000000',
       'follow 2 getevents ret 1',
-      'remove #0',
+      'gone 0x7f0000000000',
     ]);
   });
 
