@@ -126,6 +126,30 @@ const nbytesArb = weighted(
   [1, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })],
 );
 
+const SIGN_BIT = 1n << 63n;
+
+/**
+ * aio_nbytes as drawn, unless it would let the kernel reach past the memory
+ * the case gave it: a read longer than its fresh buffer would write over the
+ * worker's heap, and an iovec count past the array would take iovecs from
+ * whatever follows it (both depend on the worker's allocator, and a read could
+ * corrupt it). Then the buffer's own size (absent).
+ */
+export function safeNbytes(opcode: number, buf: BufSpec | undefined, n: bigint | undefined) {
+  if (n === undefined || n >= SIGN_BIT) return n; // the sign bit: EINVAL before any memory (P3)
+  if ((opcode === IOCB_CMD.PREAD || opcode === IOCB_CMD.PWRITE) && buf && 'bytes' in buf)
+    return n <= BigInt(buf.bytes) ? n : undefined;
+  if ((opcode === IOCB_CMD.PREADV || opcode === IOCB_CMD.PWRITEV) && buf && 'iov' in buf) {
+    const count = BigInt(buf.iov.length);
+    // Linux may truncate the count to 32 bits, gVisor does not: safe when both readings are.
+    const fits = (c: bigint) => c <= count || c > 1024n;
+    return fits(n) && fits(n & 0xffff_ffffn) ? n : undefined;
+  }
+  if ((opcode === IOCB_CMD.PREADV || opcode === IOCB_CMD.PWRITEV) && buf && 'bytes' in buf)
+    return undefined;
+  return n;
+}
+
 function bufArb(opcode: number): fc.Arbitrary<BufSpec | undefined> {
   const odd = fc.constantFrom<BufSpec>({ value: 0n }, { value: KERNEL_ADDR }, { unmapped: true });
   if (opcode === IOCB_CMD.PREADV || opcode === IOCB_CMD.PWRITEV)
@@ -215,7 +239,7 @@ export function iocbArb(): fc.Arbitrary<{ file: FileSpec; iocb: IocbSpec }> {
           key: r.key,
           rwFlags: r.rwFlags === 0 ? undefined : r.rwFlags,
           reqprio: r.reqprio,
-          nbytes: r.nbytes,
+          nbytes: safeNbytes(opcode, r.buf, r.nbytes),
           offset: r.offset === 0n ? undefined : r.offset,
           reserved2: r.reserved2,
           flags: r.flags === 0 ? undefined : r.flags,

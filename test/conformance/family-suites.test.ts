@@ -6,13 +6,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Case, caseToString, describeCase, parseCase } from '../../conformance/cases.js';
+import {
+  type Case,
+  caseToJson,
+  caseToString,
+  describeCase,
+  parseCase,
+} from '../../conformance/cases.js';
 import { completion } from '../../conformance/family/expect.js';
 import { wouldBlock } from '../../conformance/family/would-block.js';
 import { familyPropsArb, familyPropsCases, iocbArb } from '../../conformance/gen/family-props.js';
 import { familySequenceArb, familySequenceCase } from '../../conformance/suites/family-stateful.js';
 import { familyTableRows } from '../../conformance/suites/family-table.js';
 import { IOCB_CMD } from '../../model/abi/iocb.js';
+import type { IocbSpec } from '../../model/family/steps.js';
 import { schemaValidator } from '../support/consumers.js';
 
 const rows = familyTableRows();
@@ -160,5 +167,39 @@ describe('family-stateful', () => {
       const iocbs = c.steps.reduce((n, s) => n + (s.op === 'submit' ? s.iocbs.length : 0), 0);
       expect(iocbs).toBeLessThanOrEqual(64);
     }
+  });
+});
+
+describe('memory a case gives the kernel', () => {
+  /** Whether an iocb could make the kernel touch memory past what the case gave it. */
+  function overruns(i: IocbSpec, files: Case['files']): boolean {
+    const n = i.nbytes;
+    if (n === undefined || n >= 1n << 63n) return false;
+    const b = i.buf;
+    if ((i.opcode === 0 || i.opcode === 1) && b && 'bytes' in b) {
+      const file = 'file' in i.fd ? files?.[i.fd.file] : undefined;
+      const emptyFile = file?.kind === 'file' && (file.size ?? 0) === 0 && i.opcode === 0;
+      return n > BigInt(b.bytes) && !emptyFile;
+    }
+    if ((i.opcode === 7 || i.opcode === 8) && b && 'iov' in b) {
+      const within = (c: bigint) => c <= BigInt(b.iov.length) || c > 1024n;
+      return !within(n) || !within(n & 0xffff_ffffn);
+    }
+    return (i.opcode === 7 || i.opcode === 8) && b !== undefined && 'bytes' in b;
+  }
+  const iocbsOf = (c: Case) =>
+    c.steps.flatMap((s) =>
+      s.op === 'submit' ? s.iocbs.filter((e): e is IocbSpec => 'opcode' in e) : [],
+    );
+
+  it('no table row, generated case or sequence reads or writes past its buffers', () => {
+    const cases = [
+      ...runnable,
+      ...familyPropsCases(2000, 23),
+      ...fc.sample(familySequenceArb(), { numRuns: 100, seed: 29 }).map(familySequenceCase),
+    ];
+    for (const c of cases)
+      for (const i of iocbsOf(c))
+        expect(overruns(i, c.files), JSON.stringify(caseToJson(c))).toBe(false);
   });
 });
