@@ -48,6 +48,17 @@ export interface FamilyPrediction {
   readonly events?: readonly PredictedEvent[];
   /** The ring's ends after the step (undefined: not predicted for this step). */
   readonly ring?: ModelRingEnds;
+  /**
+   * Every ring->tail the kernel may show (completions in flight may have
+   * landed by the time the worker reads it); absent: exactly ring.tail.
+   */
+  readonly ringTails?: readonly number[];
+  /**
+   * The count depends on timing (completions in flight, a call that need not
+   * wait for them all): the real count may be lower than `ret`, the events
+   * the model lists last may be missing, and the ring is not compared.
+   */
+  readonly inexact?: boolean;
   /** fdread of an eventfd: the count read. */
   readonly value?: bigint;
   /** pgetevents with pendingUsr1: how many times the handler runs. */

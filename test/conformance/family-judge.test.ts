@@ -302,3 +302,41 @@ describe('the Judge with family steps', () => {
     );
   });
 });
+
+describe('predictions that depend on timing', () => {
+  it('an inexact count may fall short, never exceed; missing events are no difference', () => {
+    const model: FamilyPrediction = {
+      rule: 'r',
+      ret: 2,
+      errno: null,
+      events: [ev(0, 64n), { ...ev(1, 0n), unordered: true }],
+      ring: { head: 2, tail: 2 },
+      inexact: true,
+    };
+    expect(
+      diffFamily(model, { ret: 1, errno: null, events: [ev(0, 64n)], ring: { head: 1, tail: 1 } }),
+    ).toEqual([]);
+    expect(
+      diffFamily(model, {
+        ret: 3,
+        errno: null,
+        events: [ev(0, 64n), ev(1, 0n), ev(2, 0n)],
+        ring: { head: 3, tail: 3 },
+      }).map((d) => d.field),
+    ).toEqual(['ret', 'events[2]']);
+  });
+
+  it('a ring tail completions in flight may have moved', () => {
+    const model: FamilyPrediction = {
+      rule: 'r',
+      ret: 1,
+      errno: null,
+      ring: { head: 0, tail: 1 },
+      ringTails: [1, 2],
+    };
+    expect(diffFamily(model, { ret: 1, errno: null, ring: { head: 0, tail: 2 } })).toEqual([]);
+    expect(diffFamily(model, { ret: 1, errno: null, ring: { head: 0, tail: 3 } })).toEqual([
+      { field: 'ring.tail', model: 'one of 1, 2', real: 3 },
+    ]);
+  });
+});
