@@ -41,7 +41,11 @@ function bytesOf(i: IocbSpec): number {
 function waitProblem(minNr: number, t: TimeoutSpec | undefined): string | null {
   if (minNr <= 0 || t === undefined || t === 'unmapped') return null;
   if (t === 'null') return `min_nr ${minNr} with a NULL timeout can wait forever`;
-  const ns = t.sec * 1_000_000_000n + t.nsec;
+  // ktime_set() in s64, as the kernel computes the relative expiry.
+  const ns = BigInt.asIntN(64, t.sec * 1_000_000_000n + t.nsec);
+  // A relative expiry in the past is clamped to KTIME_MAX by ktime_add_safe() (hrtimer_start_range_ns):
+  // the call waits for ever (seen on 6.18: {0, -1} with nothing to take hung the worker).
+  if (ns < 0n) return `a negative timeout (${ns} ns) never expires`;
   return ns > LONGEST_WAIT_NS ? `a timeout of ${ns} ns can wait longer than 1 s` : null;
 }
 

@@ -662,11 +662,12 @@ function getRows(): TableRow[] {
       [],
       [setup(), getevents(0, 1, 1, { sec: -1n, nsec: 1_000_000_000n })],
     ),
+    // With nothing to take it would wait for ever (a negative relative expiry is clamped to KTIME_MAX).
     row(
-      'timeout {0, -1}: expires at once',
+      'timeout {0, -1}, min_nr 0: the first harvest returns the event there',
       G,
-      [],
-      [setup(), getevents(0, 1, 1, { sec: 0n, nsec: -1n })],
+      RW,
+      withEvent([getevents(0, 0, 1, { sec: 0n, nsec: -1n })]),
     ),
     row('two events, nr 1: one now, one later', G, RW, [
       setup(),

@@ -203,3 +203,54 @@ describe('memory a case gives the kernel', () => {
         expect(overruns(i, c.files), JSON.stringify(caseToJson(c))).toBe(false);
   });
 });
+
+describe('the would-block check', () => {
+  const wait = (timeout: unknown, minNr = 1) =>
+    parseCase({
+      steps: [
+        { op: 'setup', nr: 1, ctx: 'zero' },
+        { op: 'getevents', ctx: { setup: 0 }, minNr, nr: 1, timeout },
+      ],
+    });
+  it('flags waits that may never end or last longer than a second', () => {
+    expect(wouldBlock(wait('null'))).toMatch(/NULL timeout can wait forever/);
+    expect(wouldBlock(wait({ sec: 0, nsec: -1 }))).toMatch(/negative timeout .* never expires/);
+    expect(wouldBlock(wait({ sec: 2, nsec: 0 }))).toMatch(/longer than 1 s/);
+    expect(wouldBlock(wait({ sec: 1, nsec: 0 }))).toBeNull();
+    expect(wouldBlock(wait({ sec: -1, nsec: 1_000_000_000 }))).toBeNull(); // sums to 0: no wait
+    expect(wouldBlock(wait('null', 0))).toBeNull(); // min_nr 0 never waits
+  });
+
+  it('flags reads of empty blocking pipes and eventfds, and writes that may fill a pipe', () => {
+    const io = (files: unknown[], steps: unknown[]) =>
+      wouldBlock(parseCase({ files, steps: [{ op: 'setup', nr: 1, ctx: 'zero' }, ...steps] }));
+    const read = (fd: unknown, extra = {}) => ({
+      op: 'submit',
+      ctx: { setup: 0 },
+      iocbs: [{ opcode: 0, fd, buf: { bytes: 8 }, ...extra }],
+    });
+    expect(io([{ kind: 'pipe' }], [read({ file: 0, end: 'read' })])).toMatch(/empty blocking pipe/);
+    expect(io([{ kind: 'pipe', fill: 8 }], [read({ file: 0, end: 'read' })])).toBeNull();
+    expect(
+      io(
+        [{ kind: 'pipe', fill: 8 }],
+        [read({ file: 0, end: 'read' }), read({ file: 0, end: 'read' })],
+      ),
+    ).toMatch(/empty blocking pipe/);
+    expect(io([{ kind: 'pipe', nonblock: true }], [read({ file: 0, end: 'read' })])).toBeNull();
+    expect(io([{ kind: 'pipe' }], [read({ file: 0, end: 'read' }, { rwFlags: 8 })])).toBeNull();
+    expect(io([{ kind: 'eventfd' }], [read({ file: 0 })])).toMatch(/empty blocking eventfd/);
+    expect(io([{ kind: 'eventfd' }], [{ op: 'fdread', fd: { file: 0 }, bytes: 8 }])).toMatch(
+      /count may be 0/,
+    );
+    expect(
+      io(
+        [{ kind: 'pipe', fill: 65_000 }],
+        [{ op: 'fdwrite', fd: { file: 0, end: 'write' }, bytes: 1000 }],
+      ),
+    ).toMatch(/may be full/);
+    expect(
+      io([{ kind: 'pipe' }], [{ op: 'fdread', fd: { file: 0, end: 'read' }, bytes: 1 }]),
+    ).toMatch(/may be empty/);
+  });
+});
