@@ -53,6 +53,8 @@ const KERNEL_ADDR = 0xffff_ffff_0000_0000n;
 /** A value io_submit overwrites with KIOCB_KEY (0) from check P7 on. */
 const MARK = 0xdead_beef;
 const S64_MAX = (1n << 63n) - 1n;
+/** An aio_rw_flags bit no kernel defines (0x100 is RWF_NOSIGNAL since 6.16). */
+const UNKNOWN_RWF = 0x8000_0000;
 /** aio_reqprio (an s16) of an ioprio class and level: classes 4-7 set the sign bit. */
 const ioprio = (cls: number, level: number) => {
   const v = (cls << IOPRIO_CLASS_SHIFT) | level;
@@ -456,7 +458,9 @@ function ruleRows(): TableRow[] {
     ]),
     ...(
       [
-        ['an unknown RWF bit: EOPNOTSUPP', 0x100],
+        ['an unknown RWF bit: EOPNOTSUPP', UNKNOWN_RWF],
+        // 0x100 is RWF_NOSIGNAL from 6.16 on: a 6.18 host accepted it (a 6.12 one should not).
+        ['RWF_NOSIGNAL (0x100, 6.16+)', 0x100],
         ['RWF_DONTCACHE (6.14+)', RWF.DONTCACHE],
         ['RWF_ATOMIC (6.11+)', RWF.ATOMIC],
         ['RWF_NOAPPEND (6.9+)', RWF.NOAPPEND],
@@ -477,7 +481,7 @@ function ruleRows(): TableRow[] {
       'a read on an O_WRONLY fd with an unknown RWF bit: EOPNOTSUPP before EBADF',
       Rr('R2 before R3'),
       [FILE_W],
-      [pread(f(0), 64, 0n, { rwFlags: 0x100 })],
+      [pread(f(0), 64, 0n, { rwFlags: UNKNOWN_RWF })],
     ),
     submitted('pread on a pipe’s write end: EBADF', Rr('R3'), [pipe()], [pread(f(0, 'write'), 64)]),
     submitted('pwritev to an O_RDONLY fd: EBADF', Rr('R3'), [FILE_R], [pwritev(f(0), [64])]),
