@@ -133,9 +133,14 @@ export function diffEvents(
 export function diffFamily(m: FamilyPrediction, r: FamilyObserved): Difference[] {
   const out: Difference[] = [];
   const inexact = m.inexact === true && m.errno === null && r.errno === null;
-  // A count that depends on timing may fall short of the model's, never exceed it.
-  if (inexact ? r.ret > m.ret || r.ret < 0 : m.ret !== r.ret)
-    out.push({ field: 'ret', model: inexact ? `at most ${m.ret}` : m.ret, real: r.ret });
+  // A count that depends on timing lies in the model's range.
+  const least = m.retAtLeast ?? 0;
+  if (inexact ? r.ret > m.ret || r.ret < least : m.ret !== r.ret)
+    out.push({
+      field: 'ret',
+      model: inexact ? (least === m.ret ? m.ret : `${least} to ${m.ret}`) : m.ret,
+      real: r.ret,
+    });
   if (m.errno !== r.errno) out.push({ field: 'errno', model: m.errno, real: r.errno });
   if (m.keys && r.keys)
     for (let k = 0; k < Math.max(m.keys.length, r.keys.length); k++) {

@@ -55,10 +55,13 @@ export interface FamilyPrediction {
   readonly ringTails?: readonly number[];
   /**
    * The count depends on timing (completions in flight, a call that need not
-   * wait for them all): the real count may be lower than `ret`, the events
-   * the model lists last may be missing, and the ring is not compared.
+   * wait for them all): `ret` is the most the call may return and
+   * `retAtLeast` the fewest; the events the model lists last (completions in
+   * flight, marked unordered) may be missing; the ring is not compared.
    */
   readonly inexact?: boolean;
+  /** With `inexact`: the fewest events the call returns (default 0). */
+  readonly retAtLeast?: number;
   /** fdread of an eventfd: the count read. */
   readonly value?: bigint;
   /** pgetevents with pendingUsr1: how many times the handler runs. */

@@ -304,15 +304,19 @@ describe('the Judge with family steps', () => {
 });
 
 describe('predictions that depend on timing', () => {
-  it('an inexact count may fall short, never exceed; missing events are no difference', () => {
+  it('an inexact count lies in the model’s range; missing events are no difference', () => {
     const model: FamilyPrediction = {
       rule: 'r',
       ret: 2,
+      retAtLeast: 1,
       errno: null,
       events: [ev(0, 64n), { ...ev(1, 0n), unordered: true }],
       ring: { head: 2, tail: 2 },
       inexact: true,
     };
+    expect(diffFamily(model, { ret: 0, errno: null, events: [], ring: null })).toEqual([
+      { field: 'ret', model: '1 to 2', real: 0 },
+    ]);
     expect(
       diffFamily(model, { ret: 1, errno: null, events: [ev(0, 64n)], ring: { head: 1, tail: 1 } }),
     ).toEqual([]);
