@@ -587,6 +587,12 @@ function ruleRows(): TableRow[] {
       poll(f(0), POLL.IN),
     ]),
     submitted(
+      'POLLPRI on a tmpfs file: the default mask lacks it, EINVAL',
+      Q('Q3 (no ->poll, request unmet)'),
+      RW,
+      [poll(f(0), POLL.PRI)],
+    ),
+    submitted(
       'POLLOUT on a pipe’s write end: completes at once',
       Q('(ready)'),
       [pipe()],
