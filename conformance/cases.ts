@@ -3,6 +3,8 @@
  * model's vocabulary. Serialisable to JSON (u64 as decimal strings), so that a
  * divergence can be replayed exactly with `aiospec run --case '<json>'`.
  */
+
+import type { FamilyStep, FileSpec } from '../model/family/steps.js';
 import {
   CTX_KIND_NAMES,
   type CtxKind,
@@ -11,6 +13,14 @@ import {
   isErrnoName,
   PAGE_SIZES,
 } from '../model/index.js';
+import {
+  describeFamilyStep,
+  describeFile,
+  type EarlierStep,
+  isFamilyOp,
+  parseFamilyStep,
+  parseFiles,
+} from './family/case-steps.js';
 
 /** What io_destroy is given, named by intent; each side resolves it to an address of its own. */
 export type DestroyTarget =
@@ -34,7 +44,16 @@ export type Step =
     }
   | { readonly op: 'destroy'; readonly target: DestroyTarget }
   /** Overwrite ring->id of the context made by setup step `setup`. */
-  | { readonly op: 'clobber'; readonly setup: number; readonly id: number };
+  | { readonly op: 'clobber'; readonly setup: number; readonly id: number }
+  /** io_submit, io_getevents, io_pgetevents, io_cancel, reaping, pipe/eventfd I/O (family/case-steps.ts). */
+  | FamilyStep;
+
+/** The steps of io_setup/io_destroy alone (the ones the original judge knows). */
+export type ContextStep = Exclude<Step, FamilyStep>;
+
+export function isContextStep(s: Step): s is ContextStep {
+  return !isFamilyOp(s.op);
+}
 
 export interface Case {
   /** A name for table cases; generated cases have none. */
@@ -47,6 +66,10 @@ export interface Case {
   readonly seccomp?: ErrnoName;
   /** Run in a process that has never created a context (a fresh worker). */
   readonly freshProcess?: boolean;
+  /** Files opened before the first step (family steps name them as f0, f1, ...), closed when the case ends. */
+  readonly files?: readonly FileSpec[];
+  /** Run with the worker pinned to one CPU (sched_setaffinity): the completion-slot count is then exact. */
+  readonly pin?: boolean;
   readonly steps: readonly Step[];
 }
 
@@ -122,32 +145,45 @@ function parseTarget(t: unknown, i: number): DestroyTarget {
   );
 }
 
+/** One io_setup/io_destroy/clobber step (family steps: family/case-steps.ts). */
+function parseContextStep(s: Record<string, unknown>, i: number): Step {
+  if (s.op === 'setup') {
+    if (typeof s.ctx !== 'string' || !isCtxKind(s.ctx))
+      fail(`steps[${i}].ctx must be one of ${CTX_KIND_NAMES.join(', ')}`);
+    const step = { op: 'setup' as const, nr: u32(s.nr, `steps[${i}].nr`), ctx: s.ctx as CtxKind };
+    return {
+      ...step,
+      ...(s.asHeadroom === undefined
+        ? {}
+        : { asHeadroom: u64(s.asHeadroom, `steps[${i}].asHeadroom`) }),
+      ...(s.failNth === undefined ? {} : { failNth: failNth(s.failNth, i) }),
+    };
+  }
+  if (s.op === 'destroy') return { op: 'destroy', target: parseTarget(s.target, i) };
+  if (s.op === 'clobber')
+    return {
+      op: 'clobber',
+      setup: u32(s.setup, `steps[${i}].setup`),
+      id: u32(s.id, `steps[${i}].id`),
+    };
+  return fail(
+    `steps[${i}].op must be setup, destroy or clobber, or one of the family's: submit, getevents, pgetevents, cancel, reap, fdwrite, fdread`,
+  );
+}
+
 /** Parse and validate a case from JSON (as printed in reports). */
 export function parseCase(json: unknown): Case {
   const o = (json ?? {}) as Record<string, unknown>;
   if (!Array.isArray(o.steps) || o.steps.length === 0) fail('steps must be a non-empty array');
-  const steps = o.steps.map((raw: unknown, i: number): Step => {
+  const files = o.files === undefined ? undefined : parseFiles(o.files);
+  const steps: Step[] = [];
+  o.steps.forEach((raw: unknown, i: number) => {
     const s = (raw ?? {}) as Record<string, unknown>;
-    if (s.op === 'setup') {
-      if (typeof s.ctx !== 'string' || !isCtxKind(s.ctx))
-        fail(`steps[${i}].ctx must be one of ${CTX_KIND_NAMES.join(', ')}`);
-      const step = { op: 'setup' as const, nr: u32(s.nr, `steps[${i}].nr`), ctx: s.ctx as CtxKind };
-      return {
-        ...step,
-        ...(s.asHeadroom === undefined
-          ? {}
-          : { asHeadroom: u64(s.asHeadroom, `steps[${i}].asHeadroom`) }),
-        ...(s.failNth === undefined ? {} : { failNth: failNth(s.failNth, i) }),
-      };
-    }
-    if (s.op === 'destroy') return { op: 'destroy', target: parseTarget(s.target, i) };
-    if (s.op === 'clobber')
-      return {
-        op: 'clobber',
-        setup: u32(s.setup, `steps[${i}].setup`),
-        id: u32(s.id, `steps[${i}].id`),
-      };
-    return fail(`steps[${i}].op must be setup, destroy or clobber`);
+    steps.push(
+      isFamilyOp(s.op)
+        ? parseFamilyStep(s, i, files ?? [], steps as readonly EarlierStep[])
+        : parseContextStep(s, i),
+    );
   });
   steps.forEach((s, i) => {
     const ref =
@@ -169,6 +205,11 @@ export function parseCase(json: unknown): Case {
     c.seccomp = o.seccomp as ErrnoName;
   }
   if (o.freshProcess === true) c.freshProcess = true;
+  if (files !== undefined) c.files = files;
+  if (o.pin !== undefined) {
+    if (typeof o.pin !== 'boolean') fail('pin must be true or false');
+    if (o.pin) c.pin = true;
+  }
   return c;
 }
 
@@ -189,10 +230,11 @@ export function caseProblem(c: Case, pageSize: number): string | null {
 /** One line for a person: io_setup(1, zero); io_destroy(#0). */
 export function describeCase(c: Case): string {
   const parts = c.steps.map((s) => {
+    if (isFamilyOp(s.op)) return describeFamilyStep(s as FamilyStep);
     if (s.op === 'setup')
       return `io_setup(${s.nr > 0xffff ? `0x${s.nr.toString(16)}` : s.nr}, ${s.ctx}${s.asHeadroom === undefined ? '' : `, AS+${s.asHeadroom}`})${s.failNth === undefined ? '' : ` failing allocation #${s.failNth}`}`;
     if (s.op === 'clobber') return `ring#${s.setup}->id = ${s.id}`;
-    const t = s.target;
+    const t = (s as Extract<Step, { op: 'destroy' }>).target;
     const arg =
       'handle' in t
         ? `#${t.handle}`
@@ -207,6 +249,8 @@ export function describeCase(c: Case): string {
     c.headroom !== undefined ? `headroom ${c.headroom}` : '',
     c.seccomp ? `seccomp ${c.seccomp}` : '',
     c.freshProcess ? 'fresh process' : '',
+    c.files && c.files.length > 0 ? `files ${c.files.map(describeFile).join(' ')}` : '',
+    c.pin ? 'pinned' : '',
   ]
     .filter(Boolean)
     .join(', ');

@@ -17,8 +17,14 @@ import type { Recorder } from './engine/recorder.js';
 import { signature } from './engine/signature.js';
 import type { RunSummary } from './engine/summary.js';
 import { type CaseVerdict, newVerdict, type Suite } from './engine/verdict.js';
+import { isFamilyOp } from './family/case-steps.js';
+import { FAMILY_PENDING, familyModel } from './family/model-port.js';
+import { wouldBlock } from './family/would-block.js';
+import { familyPropsArb } from './gen/family-props.js';
 import { type PropsHost, propsCaseArb } from './gen/props.js';
 import { replayAt } from './gen/replay-path.js';
+import { familySequenceArb, familySequenceCase } from './suites/family-stateful.js';
+import { familyTableRows } from './suites/family-table.js';
 import {
   armedStep,
   FAULT_FAMILIES,
@@ -203,26 +209,65 @@ function take(ctx: RunContext, run: readonly CaseVerdict[], wallMs = 0): void {
 
 /** `--case`: one case, checked against what only the host can tell (its page size) before it runs. */
 async function runOne(ctx: RunContext, c: Case): Promise<void> {
-  const problem = caseProblem(c, ctx.engine.host.pageSize);
+  const problem = caseProblem(c, ctx.engine.host.pageSize) ?? familyProblem(c);
   if (problem !== null) throw new CaseRefused(`--case: ${problem.replace(/^case: /, '')}`);
   const t0 = performance.now();
   const run = await ctx.engine.run('table', [{ name: 'the case given with --case', ...c }]);
   take(ctx, run, performance.now() - t0);
 }
 
+/** Why a case with family steps cannot run here (no family model yet, or it could block the worker), or null. */
+function familyProblem(c: Case): string | null {
+  if (!c.steps.some((s) => isFamilyOp(s.op)) && c.files === undefined) return null;
+  if (familyModel() === null) return FAMILY_PENDING;
+  const block = wouldBlock(c);
+  return block === null ? null : `it could block the worker: ${block}`;
+}
+
+/** Family props cases per props case of --runs (200 with the default 10000). */
+export const FAMILY_PROPS_PER_RUN = 1 / 50;
+/** Family sequences per stateful sequence (20 with the default 300). */
+export const FAMILY_SEQUENCES_PER_SEQUENCE = 1 / 15;
+
+/** How many cases a family suite generates for this run. */
+function familyCount(cfg: RunConfig, suite: Suite): number {
+  const n =
+    suite === 'family-props'
+      ? cfg.runs * FAMILY_PROPS_PER_RUN
+      : cfg.sequences * FAMILY_SEQUENCES_PER_SEQUENCE;
+  return n <= 0 ? 0 : Math.max(1, Math.round(n));
+}
+
+/** A family suite while the family model is not merged: one skipped case that says so. */
+function familyPending(ctx: RunContext, suite: Suite): boolean {
+  if (familyModel() !== null) return false;
+  const v = newVerdict(suite, 0, {
+    name: `the ${suite} suite`,
+    steps: [{ op: 'setup', nr: 1, ctx: 'zero' }],
+  });
+  v.status = 'skip';
+  v.reason = FAMILY_PENDING;
+  take(ctx, [v]);
+  return true;
+}
+
 /** The table: every row alone; rows that cannot run here are skipped with their reason. */
-async function runTable(ctx: RunContext): Promise<void> {
-  const rows = tableRows({ ...ctx.host, aioMaxNr: ctx.aioMaxNr });
+async function runTable(ctx: RunContext, suite: Suite = 'table'): Promise<void> {
+  if (suite === 'family-table' && familyPending(ctx, suite)) return;
+  const rows =
+    suite === 'family-table'
+      ? familyTableRows()
+      : tableRows({ ...ctx.host, aioMaxNr: ctx.aioMaxNr });
   const t0 = performance.now();
   const run = await ctx.engine.run(
-    'table',
+    suite,
     rows.filter((r) => !r.skip).map((r) => r.case),
-    { alone: true, ...progress(ctx, 'table'), signal: ctx.stop.signal },
+    { alone: true, ...progress(ctx, suite), signal: ctx.stop.signal },
   );
   const skipped = rows
     .flatMap((r) => (r.skip === undefined ? [] : [{ case: r.case, reason: r.skip }]))
     .map((r, i): CaseVerdict => {
-      const v = newVerdict('table', run.length + i, r.case);
+      const v = newVerdict(suite, run.length + i, r.case);
       v.status = 'skip';
       v.reason = r.reason;
       return v;
@@ -235,13 +280,19 @@ async function runTable(ctx: RunContext): Promise<void> {
 /** A generated suite (props, stateful): its cases in chunks, each new kind of divergence shrunk. */
 async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
   const { cfg, engine, host } = ctx;
+  if (suite.startsWith('family-') && familyPending(ctx, suite)) return;
   const arb: fc.Arbitrary<Case> =
     suite === 'props'
       ? propsCaseArb(host)
-      : sequenceArb(host.possibleCpus, host.pageSize).map((cmds) => sequenceCase(cmds));
-  const n = suite === 'props' ? cfg.runs : cfg.sequences;
-  // Sequences are read alone: each releases its contexts as it ends, so it replays as printed.
-  const alone = suite === 'stateful';
+      : suite === 'family-props'
+        ? familyPropsArb(host)
+        : suite === 'family-stateful'
+          ? familySequenceArb().map((cmds) => familySequenceCase(cmds))
+          : sequenceArb(host.possibleCpus, host.pageSize).map((cmds) => sequenceCase(cmds));
+  const n =
+    suite === 'props' ? cfg.runs : suite === 'stateful' ? cfg.sequences : familyCount(cfg, suite);
+  // Sequences and family cases are read alone: each releases its contexts (and closes its files) as it ends.
+  const alone = suite !== 'props';
   const runChunk = async (cases: readonly Case[], first: number) => {
     const t0 = performance.now();
     const run = await engine.run(suite, cases, {
@@ -321,6 +372,9 @@ const SUITE_RUNS: Readonly<Record<Suite, (ctx: RunContext, suite: Suite) => Prom
   props: runGenerated,
   stateful: runGenerated,
   faults: runFaults,
+  'family-table': runTable,
+  'family-props': runGenerated,
+  'family-stateful': runGenerated,
 };
 
 /**

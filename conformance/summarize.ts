@@ -14,7 +14,15 @@ import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
 
 export { firstOfEachKind };
 
-export const SUITES: readonly Suite[] = ['table', 'props', 'stateful', 'faults'];
+export const SUITES: readonly Suite[] = [
+  'table',
+  'props',
+  'stateful',
+  'faults',
+  'family-table',
+  'family-props',
+  'family-stateful',
+];
 
 export interface SummaryMeta {
   readonly target: string;

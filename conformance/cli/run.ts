@@ -26,9 +26,12 @@ import { launchOf, resolveTarget, TARGET_NAMES } from './targets.js';
 import { EnvironmentError, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
-const SUITE_FLAGS = `  --suite S          table | props | stateful | all (default all)
+const SUITE_FLAGS = `  --suite S          table | props | stateful | faults | family-table |
+                     family-props | family-stateful | all (default all)
   --runs N           props cases (default 10000); the stateful suite runs 3% as
-                     many sequences (300 by default) unless --sequences says
+                     many sequences (300 by default) unless --sequences says;
+                     family-props runs 2% of N, family-stateful 1/15 of the
+                     sequences
   --sequences N      stateful sequences
   --seed=N           fast-check seed, 0 to 4294967295 (default: random, printed
                      in the report)
@@ -263,12 +266,14 @@ function checkPath(
   sequencesGiven: boolean,
 ): void {
   if (!/^\d+(:\d+)*$/.test(path)) throw new UsageError(pathProblem(path)!);
-  if (c.suites.length !== 1 || c.suites[0] === 'table')
-    throw new UsageError('--path: give exactly one --suite, props or stateful');
+  if (c.suites.length !== 1 || c.suites[0] === 'table' || c.suites[0] === 'family-table')
+    throw new UsageError(
+      '--path: give exactly one --suite, props, stateful, family-props or family-stateful',
+    );
   if (!c.seedGiven) throw new UsageError('--path: needs the --seed the path belongs to');
   // A report's replay command names no --runs: without one, any index a run can make is allowed.
   const reach =
-    c.suites[0] === 'props'
+    c.suites[0] === 'props' || c.suites[0] === 'family-props'
       ? runsGiven
         ? { generated: c.runs, why: `--runs ${c.runs}` }
         : { generated: MOST_RUNS, why: `--runs is at most ${MOST_RUNS}` }

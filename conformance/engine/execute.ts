@@ -21,6 +21,8 @@
  * cannot be started leaves its cases skipped with the reason. Neither is ever
  * a divergence.
  */
+
+import type { FamilyStep } from '../../model/family/steps.js';
 import {
   type ErrnoName,
   errnoNumber,
@@ -28,6 +30,7 @@ import {
   type SeccompAction,
   type SeccompProfile,
 } from '../../model/index.js';
+import type { FamilyRealStep, WireFileSpec } from '../../real/family-protocol.js';
 import {
   type HostInfo,
   jsonInteger,
@@ -44,6 +47,8 @@ import {
   WorkerStartError,
 } from '../../real/worker-process.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
+import { isFamilyOp } from '../family/case-steps.js';
+import { familyRealStep, wireFiles } from '../family/to-wire.js';
 import { type Attempt, type Decision, decide, QUIET_MS } from './confirm.js';
 import { hostEnvironment } from './host-env.js';
 import { Judge } from './judge.js';
@@ -161,6 +166,7 @@ export class Engine {
       judge: new Judge(
         hostEnvironment(worker.host, this.options.profile, sec, this.options.seccompProfile),
         this.options.rules,
+        worker.host,
       ),
       seccomp,
       fill: null,
@@ -409,14 +415,10 @@ export class Engine {
     const fill =
       headroom === s.fill ? {} : { fill: headroom === null ? null : jsonInteger(headroom) };
     s.fill = headroom;
-    const cases: RealCase[] = batch.map((j, i) => ({
-      id: i,
-      steps: j.case.steps.map(realStep),
-      release: alone,
-      ...(j.watch ? { quietMs: QUIET_MS } : {}),
-    }));
+    const cases = batch.map((j, i) => realCase(j.case, i, alone, j.watch));
     const timeout = this.options.batchTimeoutMs ?? 60_000 + 50 * cases.length;
-    return s.worker.run(cases, timeout, { ...fill, releaseAfter: !alone });
+    // The family's steps and files are RealCase's once the family worker is merged (real/family-protocol.ts).
+    return s.worker.run(cases as RealCase[], timeout, { ...fill, releaseAfter: !alone });
   }
 
   /** Have a batch's outcome judged (and recorded); a worker that died is replaced, its unfinished cases run one by one. */
@@ -577,7 +579,26 @@ function realTarget(target: DestroyTarget): RealTarget {
   return { address: target.address };
 }
 
-function realStep(s: Step): RealStep {
+/** A case as the worker runs it: with its files and pinning when it has them. */
+export type WireCase = Omit<RealCase, 'steps'> & {
+  readonly steps: readonly (RealStep | FamilyRealStep)[];
+  readonly files?: readonly WireFileSpec[];
+  readonly pin?: boolean;
+};
+
+export function realCase(c: Case, id: number, alone: boolean, watch?: boolean): WireCase {
+  return {
+    id,
+    steps: c.steps.map(realStep),
+    release: alone,
+    ...(watch ? { quietMs: QUIET_MS } : {}),
+    ...(c.files === undefined ? {} : { files: wireFiles(c.files) }),
+    ...(c.pin ? { pin: true } : {}),
+  };
+}
+
+export function realStep(s: Step): RealStep | FamilyRealStep {
+  if (isFamilyOp(s.op)) return familyRealStep(s as FamilyStep);
   if (s.op === 'setup')
     return {
       op: 'setup',
@@ -587,5 +608,5 @@ function realStep(s: Step): RealStep {
       ...(s.failNth === undefined ? {} : { failNth: s.failNth }),
     };
   if (s.op === 'clobber') return { op: 'clobber', step: s.setup, id: s.id };
-  return { op: 'destroy', target: realTarget(s.target) };
+  return { op: 'destroy', target: realTarget((s as Extract<Step, { op: 'destroy' }>).target) };
 }

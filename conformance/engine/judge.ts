@@ -12,7 +12,10 @@
  * same goes for aio-max-nr changing during a batch. Whether that matters is
  * the confirmation policy's call (confirm.ts).
  */
+
+import type { FamilyStep } from '../../model/family/steps.js';
 import type { Environment, U32Read } from '../../model/index.js';
+import type { FamilyStepResult } from '../../real/family-protocol.js';
 import {
   type CaseReport,
   type Completion,
@@ -25,8 +28,12 @@ import {
   type U64,
 } from '../../real/protocol.js';
 import type { Case, DestroyTarget, Step } from '../cases.js';
+import { isFamilyOp } from '../family/case-steps.js';
+import { judgeFamilyStep } from '../family/judge-family.js';
+import { FAMILY_PENDING, type FamilyState, familyModel } from '../family/model-port.js';
 import { type Difference, errnoLabel } from '../observe.js';
 import type { Attempt } from './confirm.js';
+import type { ReportedHost } from './coverage.js';
 import { Mirror, type ModelRules } from './mirror.js';
 import type { PendingReturn, StepJudgement } from './verdict.js';
 
@@ -85,7 +92,12 @@ export class Judge {
   /** Why the runs of the current batch are in doubt as a whole (aio-max-nr changed during it). */
   private batchDoubt: string | null = null;
 
-  constructor(env: Environment, rules?: ModelRules) {
+  /** `host`: the worker's, as it reported itself (the family model reads its kernel release and CapEff). */
+  constructor(
+    env: Environment,
+    rules?: ModelRules,
+    private readonly host: ReportedHost | null = null,
+  ) {
     this.mirror = new Mirror(env, rules);
   }
 
@@ -233,16 +245,32 @@ export class Judge {
   }
 
   /** Compare one case's results with the model, step by step. */
-  private judgeSteps(c: Case, results: readonly StepResult[], attempt: OpenAttempt): void {
+  private judgeSteps(
+    c: Case,
+    results: readonly (StepResult | FamilyStepResult)[],
+    attempt: OpenAttempt,
+  ): void {
     const m = this.mirror;
     const handles: (bigint | undefined)[] = [];
     const refs: (number | undefined)[] = [];
     const judged = attempt.steps as StepJudgement[];
+    const family = this.familyState(c);
     c.steps.forEach((step, i) => {
       const r = results[i];
       handles.push(undefined);
       refs.push(undefined);
-      if (step.op === 'setup' && r?.op === 'setup') {
+      if (isFamilyOp(step.op) && r?.op === step.op) {
+        judged.push(
+          judgeFamilyStep(
+            family!.port,
+            family!.state,
+            step as FamilyStep,
+            i,
+            r as FamilyStepResult,
+            (ctx) => ('setup' in ctx ? (handles[ctx.setup] ?? 0n) : BigInt(ctx.address)),
+          ),
+        );
+      } else if (step.op === 'setup' && r?.op === 'setup') {
         const env =
           step.asHeadroom === undefined
             ? m.env
@@ -265,6 +293,7 @@ export class Judge {
         const { handle, memory } = modelTarget(step.target, handles, r.handle);
         const j = m.destroy(handle, r, memory);
         this.drifted(j.drift, `before step ${i}`, attempt);
+        if (family && r.ringGone) family.port.contextGone(family.state, handle);
         const judgement: StepJudgement = {
           index: i,
           op: 'destroy',
@@ -298,6 +327,26 @@ export class Judge {
     });
     const release = results[c.steps.length];
     if (release?.op === 'release') this.release(release, attempt);
+  }
+
+  /** The family model's state for a case that has family steps (its files opened), else null. */
+  private familyState(
+    c: Case,
+  ): { port: NonNullable<ReturnType<typeof familyModel>>; state: FamilyState } | null {
+    if (!c.steps.some((s) => isFamilyOp(s.op))) return null;
+    const port = familyModel();
+    // The run refuses family cases before they reach a worker while the model is missing.
+    if (port === null) throw new Error(FAMILY_PENDING);
+    return {
+      port,
+      state: port.newState({
+        env: this.mirror.env,
+        proc: this.mirror.state,
+        host: this.host,
+        files: c.files ?? [],
+        pinned: c.pin === true,
+      }),
+    };
   }
 }
 

@@ -1,17 +1,27 @@
 /** What the engine concludes about a case and each of its steps. */
 import type { DestroyRuleId, SetupRuleId } from '../../model/index.js';
-import type { Case } from '../cases.js';
+import type { Case, Step } from '../cases.js';
 import type { Difference, ErrnoLabel } from '../observe.js';
 
-export type Suite = 'table' | 'props' | 'stateful' | 'faults';
+export type Suite =
+  | 'table'
+  | 'props'
+  | 'stateful'
+  | 'faults'
+  | 'family-table'
+  | 'family-props'
+  | 'family-stateful';
+
+/** A family rule's id (model/family names them; the engine only counts and shows them). */
+export type FamilyRuleId = string & {};
 
 export type Status = 'pass' | 'diverge' | 'inconclusive' | 'skip';
 
 export interface StepJudgement {
   readonly index: number;
-  readonly op: 'setup' | 'destroy' | 'clobber';
+  readonly op: Step['op'];
   /** The model rule that decided this step. */
-  readonly rule?: SetupRuleId | DestroyRuleId;
+  readonly rule?: SetupRuleId | DestroyRuleId | FamilyRuleId;
   /**
    * Other rules whose prediction the kernel's result equals, where the model
    * allows several (a failed allocation the model cannot place: the faults suite).

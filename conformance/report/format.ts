@@ -9,7 +9,15 @@ import { printable } from './printable.js';
 
 export { printable };
 
-const SUITE_ORDER: readonly Suite[] = ['table', 'props', 'stateful', 'faults'];
+const SUITE_ORDER: readonly Suite[] = [
+  'table',
+  'props',
+  'stateful',
+  'faults',
+  'family-table',
+  'family-props',
+  'family-stateful',
+];
 
 /** The suites that ran (counted), always in the same order. */
 export function suitesOf(s: RunSummary): Suite[] {

@@ -101,6 +101,7 @@ export function judgeTrace(text: string, opts: ReplayOptions = {}): JudgedTrace 
                 seccompProfile,
               ),
               opts.rules,
+              line.host,
             ),
           );
           if (line.worker === 'main') mainHost = line.host;

@@ -31,13 +31,22 @@ import {
   tagged,
   u64,
 } from './checks.js';
+import { FAMILY_STEP_RESULTS } from './family-checks.js';
 import { u64Problem } from './u64.js';
 
 export const TRACE_FORMAT = 'aiospec-trace';
 /** The version written. Version 1 (no batch lines, no candidate) is still read. */
 export const TRACE_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
-export const SUITES: readonly string[] = ['table', 'props', 'stateful', 'faults'];
+export const SUITES: readonly string[] = [
+  'table',
+  'props',
+  'stateful',
+  'faults',
+  'family-table',
+  'family-props',
+  'family-stateful',
+];
 
 const u32 = intIn(0, 0xffff_ffff, 'a u32');
 /** Refs and tokens: a worker's own counters, from 0 up. */
@@ -128,6 +137,8 @@ const STEP_RESULTS = {
   clobber: fields({ written: boolean }),
   // A case's own contexts released at its end, after its step results.
   release,
+  // The family's steps (io_submit, io_getevents, ...): trace/family-checks.ts.
+  ...FAMILY_STEP_RESULTS,
 };
 
 const fill = fields({

@@ -3,7 +3,7 @@
  * (single call, sequence, replay, tour), its state in the URL, a light and a
  * dark scheme. Everything runs here; nothing is fetched.
  */
-import type { Step } from '../../conformance/cases.js';
+import type { ContextStep as Step } from '../../conformance/cases.js';
 import { caseToString } from '../../conformance/cases.js';
 import { fill, h } from './dom.js';
 import { inputsForm, type Values } from './inputs.js';

@@ -59,7 +59,12 @@ function cmpTable(rows: ReturnType<typeof compareRows>, caption: string): HTMLEl
 }
 
 function stepTable(s: StepJudgement): HTMLElement {
-  const op = { setup: 'io_setup', destroy: 'io_destroy', clobber: 'ring->id overwrite' }[s.op];
+  const names: Readonly<Record<string, string>> = {
+    setup: 'io_setup',
+    destroy: 'io_destroy',
+    clobber: 'ring->id overwrite',
+  };
+  const op = names[s.op] ?? s.op;
   return cmpTable(
     compareRows(s.model, s.real, s.diffs),
     `step ${s.index}: ${op}${s.rule ? ` (rule ${s.rule})` : ''}`,

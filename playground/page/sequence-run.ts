@@ -6,7 +6,7 @@
  * same JSON); destroy targets are resolved as the engine's judge resolves them.
  * Pure: no DOM.
  */
-import type { Step } from '../../conformance/cases.js';
+import type { ContextStep as Step } from '../../conformance/cases.js';
 import { modelTarget } from '../../conformance/engine/judge.js';
 import {
   clobberRingId,

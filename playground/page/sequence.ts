@@ -8,8 +8,9 @@ import {
   type Case,
   caseToString,
   type DestroyTarget,
+  isContextStep,
   parseCase,
-  type Step,
+  type ContextStep as Step,
 } from '../../conformance/cases.js';
 import { explainInput } from '../../conformance/cli/explain-input.js';
 import { CTX_KIND_NAMES, type Environment } from '../../model/index.js';
@@ -35,7 +36,9 @@ export function stepsFromQuery(search: string): Step[] | null {
   const text = new URLSearchParams(search).get('case');
   if (text === null) return null;
   try {
-    return [...parseCase(JSON.parse(text)).steps];
+    // The playground follows io_setup/io_destroy sequences: a case with family steps is not one.
+    const steps = parseCase(JSON.parse(text)).steps;
+    return steps.every(isContextStep) ? [...steps] : null;
   } catch {
     return null;
   }

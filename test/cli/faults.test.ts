@@ -126,7 +126,14 @@ describe('the open-file limit', () => {
         expect([0, 1], r.err).toContain(r.code);
         expect(r.err).toBe('');
         const s = JSON.parse(r.out);
-        expect(Object.keys(s.suites).sort()).toEqual(['props', 'stateful', 'table']);
+        expect(Object.keys(s.suites).sort()).toEqual([
+          'family-props',
+          'family-stateful',
+          'family-table',
+          'props',
+          'stateful',
+          'table',
+        ]);
         expect(s.suites.props.cases).toBe(10_000);
       },
     );
