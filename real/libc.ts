@@ -22,6 +22,15 @@ export const PR_SET_NO_NEW_PRIVS = 38;
 export const SIGKILL = 9;
 export const O_RDONLY = 0;
 export const O_CLOEXEC = 0o2000000;
+export const O_NONBLOCK = 0o4000;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const SIG_BLOCK = 0;
+export const SIG_SETMASK = 2;
+/** sizeof(struct sigaction) in glibc on x86_64 and arm64: handler, 128-byte sa_mask, flags, restorer. */
+export const SIGACTION_BYTES = 152;
+/** glibc's sigset_t (1024 bits); the kernel reads only its first 8 bytes. */
+export const GLIBC_SIGSET_BYTES = 128;
 
 export interface Libc {
   readonly arch: ArchInfo;
@@ -29,6 +38,11 @@ export interface Libc {
   readonly syscallU32Ptr: (nr: number, a: number, b: bigint) => number;
   /** syscall(nr, a) with one u64: io_destroy(ctx). */
   readonly syscallU64: KoffiFn<(nr: number, a: bigint) => number>;
+  /** syscall(nr, a..f), six u64 arguments (pointers as addresses, 0 for NULL): the rest of the AIO family. */
+  readonly syscall6: (
+    nr: number,
+    ...args: [bigint, bigint, bigint, bigint, bigint, bigint]
+  ) => number;
   /** syscall(nr, a, b, c): seccomp(op, flags, args). */
   readonly syscall3: (nr: number, a: number, b: number, c: bigint) => number;
   /** syscall(nr, ctx, min_nr, nr, events, timeout): io_getevents. */
@@ -40,6 +54,34 @@ export interface Libc {
     events: bigint | null,
     timeout: bigint | null,
   ) => number;
+  /** syscall(nr, ctx, n, p): io_submit(ctx, nr, iocbpp). */
+  readonly syscallSubmit: (nr: number, ctx: bigint, n: number, iocbpp: bigint) => number;
+  /** syscall(nr, ctx, iocb, result): io_cancel. */
+  readonly syscallCancel: (nr: number, ctx: bigint, iocb: bigint, result: bigint) => number;
+  /** syscall(nr, ctx, min_nr, nr, events, timeout, usig): io_pgetevents. */
+  readonly syscallPgetevents: (
+    nr: number,
+    ctx: bigint,
+    minNr: number,
+    n: number,
+    events: bigint,
+    timeout: bigint,
+    usig: bigint,
+  ) => number;
+  readonly eventfd: (initval: number, flags: number) => number;
+  /** fcntl(fd, cmd, arg) with an integer argument (F_GETFL/F_SETFL). */
+  readonly fcntl: (fd: number, cmd: number, arg: number) => number;
+  readonly sigaction: (sig: number, act: bigint, old: bigint) => number;
+  readonly pthreadSigmask: (how: number, set: bigint, old: bigint) => number;
+  /** raise(3): a thread-directed signal (tgkill) to the calling thread. */
+  readonly raise: (sig: number) => number;
+  readonly sigpending: (set: bigint) => number;
+  readonly sigtimedwait: (set: bigint, info: bigint, timeout: bigint) => number;
+  /** sched_{get,set}affinity(0, size, mask): the calling thread's CPU mask. */
+  readonly schedGetaffinity: (pid: number, size: number, mask: bigint) => number;
+  readonly schedSetaffinity: (pid: number, size: number, mask: bigint) => number;
+  /** A C function pointer `void (*)(int)` that calls `fn` (a signal handler); kept alive until unregistered. */
+  readonly signalHandler: (fn: (sig: number) => void) => { address: bigint; free: () => void };
   readonly mmap: (
     addr: bigint | null,
     len: number,
@@ -78,6 +120,7 @@ export type KoffiFn<F extends (...args: never[]) => unknown> = F & {
 };
 
 let bound: Libc | undefined;
+let handlerProto: ReturnType<typeof koffi.proto> | undefined;
 
 /** Bind libc once. Throws RealUnavailable off Linux, on an unknown architecture, or if koffi cannot load. */
 export function libc(): Libc {
@@ -103,10 +146,35 @@ export function libc(): Libc {
     arch,
     syscallU32Ptr: f('long syscall(long nr, uint32_t a, void *b)'),
     syscallU64: f('long syscall(long nr, uint64_t a)'),
+    syscall6: f(
+      'long syscall(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)',
+    ),
     syscall3: f('long syscall(long nr, unsigned int a, unsigned int b, void *c)'),
     syscallGetevents: f(
       'long syscall(long nr, uint64_t ctx, long min, long n, void *ev, void *ts)',
     ),
+    syscallSubmit: f('long syscall(long nr, uint64_t ctx, long n, void *iocbpp)'),
+    syscallCancel: f('long syscall(long nr, uint64_t ctx, void *iocb, void *result)'),
+    syscallPgetevents: f(
+      'long syscall(long nr, uint64_t ctx, long min, long n, void *ev, void *ts, void *usig)',
+    ),
+    eventfd: f('int eventfd(unsigned int initval, int flags)'),
+    fcntl: f('int fcntl(int fd, int cmd, long arg)'),
+    sigaction: f('int sigaction(int sig, void *act, void *old)'),
+    pthreadSigmask: f('int pthread_sigmask(int how, void *set, void *old)'),
+    raise: f('int raise(int sig)'),
+    sigpending: f('int sigpending(void *set)'),
+    sigtimedwait: f('int sigtimedwait(void *set, void *info, void *timeout)'),
+    schedGetaffinity: f('int sched_getaffinity(int pid, size_t size, void *mask)'),
+    schedSetaffinity: f('int sched_setaffinity(int pid, size_t size, void *mask)'),
+    signalHandler: (fn) => {
+      handlerProto ??= koffi.proto('void AiospecSignalHandler(int sig)');
+      const cb = koffi.register(fn, koffi.pointer(handlerProto));
+      return {
+        address: koffi.address(cb) as unknown as bigint,
+        free: () => koffi.unregister(cb),
+      };
+    },
     mmap: f('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)'),
     mprotect: f('int mprotect(void *addr, size_t len, int prot)'),
     munmap: f('int munmap(void *addr, size_t len)'),

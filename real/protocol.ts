@@ -6,6 +6,7 @@
  */
 import type { CtxKind } from '../model/abi/ctx-kinds.js';
 import type { RingHeader } from '../model/abi/ring-header.js';
+import type { FamilyRealStep, FamilyStepResult, WireFileSpec } from './family-protocol.js';
 
 /**
  * A u64 as JSON carries it: a number while exact (up to 2^53-1; past that most
@@ -68,7 +69,9 @@ export type RealStep =
   | { readonly op: 'release'; readonly refs?: readonly number[] }
   /** Test hooks for the runner's crash and timeout handling. */
   | { readonly op: 'debug-crash' }
-  | { readonly op: 'debug-hang' };
+  | { readonly op: 'debug-hang' }
+  /** The rest of the AIO family (io_submit, io_getevents, io_pgetevents, io_cancel, reaping, fd I/O). */
+  | FamilyRealStep;
 
 /** The ring header as read back at a handle (struct aio_ring, model/abi/ring-header.ts). */
 export type RingRead = RingHeader;
@@ -146,7 +149,13 @@ export interface ReleaseResult {
   readonly aioNrAfter: U64 | null;
 }
 
-export type StepResult = SetupResult | DestroyResult | ClobberResult | FillResult | ReleaseResult;
+export type StepResult =
+  | SetupResult
+  | DestroyResult
+  | ClobberResult
+  | FillResult
+  | ReleaseResult
+  | FamilyStepResult;
 
 export interface RealCase {
   readonly id: number;
@@ -159,6 +168,13 @@ export interface RealCase {
    * anyone else touched them around it (see QuietWindows).
    */
   readonly quietMs?: number;
+  /**
+   * Files the case's family steps name by index (real/family-protocol.ts),
+   * opened before its first step and closed when it ends.
+   */
+  readonly files?: readonly WireFileSpec[];
+  /** Run the case with the worker's thread pinned to one CPU (the lowest it may use), restored after. */
+  readonly pin?: boolean;
 }
 
 /** The lowest and highest value read during a window (null where the kernel keeps no such counter). */

@@ -17,7 +17,12 @@ every process holding AIO contexts (their /[aio] ring mappings) and what they
 hold, tells the kernel's accounting with one io_setup(1) in a worker process
 (given back at once), and computes with the model the largest nr_events
 io_setup accepts right now. Advice names the sysctl, the value and where to
-set it. Runs without root (says what it could not read).
+set it. Says, for each of the six AIO calls, whether this process may make
+it (each made once, harmlessly, in a child process): allowed, blocked by
+seccomp (errno, trap), killed by seccomp, or ENOSYS (no AIO, gVisor), and
+when io_getevents is allowed but io_pgetevents blocked with other than
+ENOSYS, which defeats libaio's fallback. Runs without root (says what it
+could not read).
 
   --nr-events N   will io_setup(N) fit now? ok, fails by itself (retrying never
                   helps), fails only because of what others hold, or EINVAL

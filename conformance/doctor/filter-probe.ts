@@ -1,22 +1,24 @@
 /**
- * Does a seccomp filter on this process block or change io_setup/io_destroy?
- * /proc/self/status says whether there is one (Seccomp: 2, and how many:
- * Seccomp_filters); what it does is seen by making each call, harmlessly
- * (real/aio-call-probe.ts), in a child process of its own: children inherit
- * the filters, and a KILL action then kills the child, not the doctor.
+ * What a seccomp filter on this process (or the kernel, or the sandbox) does
+ * to each AIO call. /proc/self/status says whether there is a filter
+ * (Seccomp: 2, and how many: Seccomp_filters); what it does is seen by making
+ * each call, harmlessly (real/aio-call-probe.ts, aio-calls.ts), in a child
+ * process: children inherit the filters, and a KILL action then kills the
+ * child, not the doctor (and the next child makes the calls after that one).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ErrnoName, errnoName } from '../../model/index.js';
+import { AIO_CALLS, type AioCall, harmlessCall } from './aio-calls.js';
 
-export type ProbedCall = 'io_setup' | 'io_destroy';
+export type ProbedCall = AioCall;
 
 export type ObservedKind =
-  /** The kernel answered (EINVAL, as it does for these harmless calls): the filter lets the call through. */
+  /** The kernel answered as it does for these harmless calls (aio-calls.ts): the filter lets the call through. */
   | 'kernel'
-  /** An errno instead of the kernel's EINVAL: the filter answered (ERRNO, or ENOSYS from TRACE/USER_NOTIF). */
+  /** An errno instead of the kernel's: a filter answered (ERRNO, or ENOSYS from TRACE/USER_NOTIF), or no AIO. */
   | 'errno'
   /** SIGSYS came with the call and the process lived: a TRAP. */
   | 'trap'
@@ -66,36 +68,23 @@ export interface ChildExit {
   readonly signal: string | null;
 }
 
-const shownCall = (call: ProbedCall, nrEvents: number) =>
-  call === 'io_setup' ? `io_setup(${nrEvents}, &ctx)` : 'io_destroy(0)';
+const shownCall = (call: ProbedCall, nrEvents: number) => harmlessCall(call).shown(nrEvents);
 
-/** What one probe child's exit says about the filter. */
-export function classifyProbe(
-  call: ProbedCall,
-  nrEvents: number,
-  exit: ChildExit,
-): CallObservation {
+/** What the probe child printed for one call. */
+interface Seen {
+  readonly ret: number;
+  readonly errno: number;
+  readonly sigsys: boolean;
+}
+
+/** What one call's line says about the filter. */
+function classifySeen(call: ProbedCall, nrEvents: number, seen: Seen): CallObservation {
   const base = { call, shown: shownCall(call, nrEvents) };
-  if (exit.signal === 'SIGSYS')
-    return { ...base, kind: 'killed', errno: null, ret: null, note: 'killed by SIGSYS' };
-  let seen: { ret: number; errno: number; sigsys: boolean } | null = null;
-  try {
-    seen = exit.code === 0 ? JSON.parse(exit.stdout.trim()) : null;
-  } catch {}
-  if (seen === null) {
-    const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
-    const why = exit.stderr.trim().split('\n').at(-1) ?? '';
-    return {
-      ...base,
-      kind: 'unknown',
-      errno: null,
-      ret: null,
-      note: `probe child ${how}${why ? `: ${why}` : ''}`,
-    };
-  }
   const errno = seen.ret === -1 ? (errnoName(seen.errno) ?? seen.errno) : null;
   if (seen.sigsys) return { ...base, kind: 'trap', errno, ret: seen.ret, note: null };
-  if (errno === 'EINVAL') return { ...base, kind: 'kernel', errno, ret: seen.ret, note: null };
+  const answer = seen.ret === 0 ? 0 : errno;
+  if (harmlessCall(call).reached.includes(answer as ErrnoName | 0))
+    return { ...base, kind: 'kernel', errno, ret: seen.ret, note: null };
   if (errno !== null) return { ...base, kind: 'errno', errno, ret: seen.ret, note: null };
   return {
     ...base,
@@ -104,6 +93,61 @@ export function classifyProbe(
     ret: seen.ret,
     note: `returned ${seen.ret}, which neither the kernel nor a filter gives here`,
   };
+}
+
+/**
+ * A call the child gave no answer for: it was killed by SIGSYS making it (the first
+ * unanswered one: `first`), or never made it, or the child could not run.
+ */
+function unanswered(
+  call: ProbedCall,
+  nrEvents: number,
+  exit: ChildExit,
+  first: boolean,
+): CallObservation {
+  const base = { call, shown: shownCall(call, nrEvents), errno: null, ret: null };
+  if (exit.signal === 'SIGSYS')
+    return first
+      ? { ...base, kind: 'killed', note: 'killed by SIGSYS' }
+      : { ...base, kind: 'unknown', note: 'not made: an earlier call killed the probe child' };
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
+  const why = exit.stderr.trim().split('\n').at(-1) ?? '';
+  return { ...base, kind: 'unknown', note: `probe child ${how}${why ? `: ${why}` : ''}` };
+}
+
+/** The lines a probe child printed, one per call made (the last may be cut off by its death). */
+function seenLines(stdout: string): Seen[] {
+  const lines: Seen[] = [];
+  for (const line of stdout.split('\n')) {
+    try {
+      if (line.trim()) lines.push(JSON.parse(line));
+    } catch {}
+  }
+  return lines;
+}
+
+/** What one probe child's exit says about the filter, for the calls it was given, in order. */
+export function classifyBatch(
+  calls: readonly ProbedCall[],
+  nrEvents: number,
+  exit: ChildExit,
+): CallObservation[] {
+  // Lines count only from a child that finished, or died of SIGSYS (what it printed before is true).
+  const lines = exit.code === 0 || exit.signal === 'SIGSYS' ? seenLines(exit.stdout) : [];
+  return calls.map((call, i) =>
+    lines[i]
+      ? classifySeen(call, nrEvents, lines[i]!)
+      : unanswered(call, nrEvents, exit, i === lines.length),
+  );
+}
+
+/** What one probe child's exit says about the filter, for its one call. */
+export function classifyProbe(
+  call: ProbedCall,
+  nrEvents: number,
+  exit: ChildExit,
+): CallObservation {
+  return classifyBatch([call], nrEvents, exit)[0]!;
 }
 
 /** The built probe (dist/real/aio-call-probe.js), also when running from TypeScript sources. */
@@ -142,26 +186,42 @@ function runChild(args: readonly string[]): Promise<ChildExit> {
   });
 }
 
-/** io_setup(nrEvents, &ctx) and io_destroy(0), each in a child of its own, at once. */
-export async function probeFilter(nrEvents: number): Promise<readonly CallObservation[]> {
-  const calls: [ProbedCall, string[]][] = [
-    ['io_setup', ['io_setup', String(nrEvents)]],
-    ['io_destroy', ['io_destroy']],
-  ];
-  return Promise.all(
-    calls.map(async ([call, args]) => {
-      try {
-        return classifyProbe(call, nrEvents, await runChild(args));
-      } catch (e) {
-        return {
-          call,
-          shown: shownCall(call, nrEvents),
-          kind: 'unknown' as const,
-          errno: null,
-          ret: null,
-          note: (e as Error).message,
-        };
-      }
-    }),
-  );
+/** The probe child's arguments for these calls (io_setup takes nr_events after it). */
+const childArgs = (calls: readonly ProbedCall[], nrEvents: number) =>
+  calls.flatMap((c) => (c === 'io_setup' ? ['io_setup', String(nrEvents)] : [c]));
+
+async function probeBatch(
+  calls: readonly ProbedCall[],
+  nrEvents: number,
+): Promise<CallObservation[]> {
+  try {
+    return classifyBatch(calls, nrEvents, await runChild(childArgs(calls, nrEvents)));
+  } catch (e) {
+    return calls.map((call) => ({
+      call,
+      shown: shownCall(call, nrEvents),
+      kind: 'unknown' as const,
+      errno: null,
+      ret: null,
+      note: (e as Error).message,
+    }));
+  }
+}
+
+/**
+ * The six calls (io_setup with nrEvents), in AIO_CALLS' order, made by one child in turn.
+ * A KILL action takes the child with the call it was making: a new child then makes the
+ * calls after that one, so each call is made once and a death hides no other answer.
+ */
+export async function probeCalls(nrEvents: number): Promise<readonly CallObservation[]> {
+  const seen: CallObservation[] = [];
+  let left: readonly ProbedCall[] = AIO_CALLS.map((c) => c.call);
+  while (left.length > 0) {
+    const batch = await probeBatch(left, nrEvents);
+    const killed = batch.findIndex((o) => o.kind === 'killed');
+    if (killed === -1) return [...seen, ...batch];
+    seen.push(...batch.slice(0, killed + 1));
+    left = left.slice(killed + 1);
+  }
+  return seen;
 }

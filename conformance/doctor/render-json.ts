@@ -112,6 +112,13 @@ export function doctorJson(r: DoctorReport) {
       seccomp: q.seccomp,
     },
     seccomp: seccompJson(r.seccomp),
+    calls: r.calls.map((c) => ({
+      call: c.call,
+      verdict: c.verdict,
+      errno: c.errno,
+      detail: c.detail,
+    })),
+    inconsistencies: r.inconsistencies,
     holders: r.holders.rows.map(holder),
     totals: {
       processes: t.processes,

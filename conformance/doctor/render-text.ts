@@ -8,6 +8,7 @@ import {
   SETUP_RULES,
 } from '../../model/index.js';
 import { NODE_WIDE, pct, SYSCTL } from './advice.js';
+import type { CallReport } from './call-verdicts.js';
 import type { HolderRow } from './holders.js';
 import type { CallSeen } from './probe.js';
 import type { DoctorReport } from './report.js';
@@ -261,10 +262,29 @@ function seccomp(r: DoctorReport): string[] {
   return ['', 'Seccomp', `  ${own}`, ...observed, ...profiled];
 }
 
+/** A verdict as the calls table shows it: `allowed`, `seccomp EPERM`, `seccomp trap`, `enosys`. */
+function verdictLabel(c: CallReport): string {
+  if (c.verdict === 'seccomp') return `seccomp ${c.errno ?? 'trap'}`;
+  return c.verdict;
+}
+
+/** One aligned line per AIO call, then what in them breaks a caller. */
+function calls(r: DoctorReport): string[] {
+  const rows = r.calls.map((c) => [c.call, verdictLabel(c), c.detail]);
+  const widths = [0, 1].map((i) => Math.max(...rows.map((x) => x[i]!.length)));
+  return [
+    '',
+    'AIO calls (each made once, harmlessly, in a child process; nothing is created)',
+    ...rows.map((x) => `  ${x[0]!.padEnd(widths[0]!)}  ${x[1]!.padEnd(widths[1]!)}  ${x[2]}`),
+    ...r.inconsistencies.map((l) => `  ${l}`),
+  ];
+}
+
 export function doctorText(r: DoctorReport): string {
   return [
     ...kernel(r),
     ...seccomp(r),
+    ...calls(r),
     '',
     ...events(r),
     ...request(r),

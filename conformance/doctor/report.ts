@@ -20,10 +20,11 @@ import { hostEnvironment } from '../engine/host-env.js';
 import { decideFresh, largestAccepted, largestUnwrapped } from './accepted.js';
 import { type Advice, advise, headroom } from './advice.js';
 import { type Availability, availability, seccompAction } from './availability.js';
+import { type CallReport, callVerdicts, inconsistencies } from './call-verdicts.js';
 import {
   type CallObservation,
   ownSeccompStatus,
-  probeFilter,
+  probeCalls,
   type SeccompStatus,
 } from './filter-probe.js';
 import { type HolderTable, holderTable, type Reconciliation, reconcile } from './holders.js';
@@ -86,6 +87,10 @@ export interface DoctorReport {
   readonly confirmation: Confirmation | null;
   readonly request: RequestAnswer | null;
   readonly seccomp: SeccompReport;
+  /** May this process make each of the six AIO calls (each made harmlessly in a child)? */
+  readonly calls: readonly CallReport[];
+  /** What in `calls` breaks a caller, one line each (empty: nothing). */
+  readonly inconsistencies: readonly string[];
   readonly scan: HolderScan;
   readonly holders: HolderTable;
   /** aio-nr while the holders were read, and how the holders add up against it. */
@@ -187,9 +192,9 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
   const starting = WorkerProcess.start();
   starting.catch(() => {});
   const status = ownSeccompStatus();
-  // Only a filter can block or change the calls; the probes run while the rest is read.
+  // Each AIO call, made harmlessly in a child (another after a KILL) while the rest is read.
   const probeNr = opts.nrEvents ?? 1;
-  const observing = status.mode === 2 ? probeFilter(probeNr) : Promise.resolve(null);
+  const calling = probeCalls(probeNr);
   const local = detectHost(pageSizeFromSmaps() ?? 4096, process.pid);
   const aioNrAtScan = readAioSysctl('aio-nr');
   const scan = scanAioHolders();
@@ -212,7 +217,18 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
   // Under a profile, the request is decided as a process under it would see it.
   const request =
     opts.nrEvents === undefined ? null : answerRequest(profiled ?? env, opts.nrEvents);
-  const observed = await observing;
+  const called = await calling;
+  // The seccomp section shows the two io_setup/io_destroy probes, only under a filter.
+  const observed =
+    status.mode === 2
+      ? called.filter((o) => o.call === 'io_setup' || o.call === 'io_destroy')
+      : null;
+  const calls = callVerdicts(called, {
+    seccompMode: status.mode,
+    aioSysctls: host.aioNr !== null,
+    gvisor: host.gvisor,
+    release: host.release,
+  });
   const seccomp: SeccompReport = {
     status,
     observed:
@@ -247,6 +263,8 @@ export async function gatherDoctor(opts: DoctorOptions = {}): Promise<DoctorRepo
     confirmation: probed.confirmation,
     request,
     seccomp,
+    calls,
+    inconsistencies: inconsistencies(calls),
     scan,
     holders,
     aioNrAtScan,

@@ -116,3 +116,16 @@ export function gvisorLaunch(): Launch {
     env: { AIOSPEC_PARENT_PID: '0' },
   };
 }
+
+/**
+ * Any command in a sandbox made as the worker's (the same flags and cleanup), e.g.
+ * `aiospec doctor` seen from inside one; RealUnavailable saying why when it cannot run here.
+ */
+export function gvisorCommand(argv: readonly string[]): Launch {
+  const why = gvisorAvailable();
+  if (why !== null) throw new RealUnavailable(why);
+  const s = sandboxed(argv);
+  if (typeof s === 'string') throw new RealUnavailable(s);
+  // Not a worker: it starts its own (inside the sandbox) and needs no death-with-parent setting.
+  return s;
+}

@@ -19,8 +19,10 @@ import {
   IO_EVENT_BYTES,
 } from '../../model/abi/ring-header.js';
 import { AioNrReader } from '../aio-nr-reader.js';
+import { pinToLowestCpu } from '../cpu-pin.js';
 import { CtxArena, type CtxKind } from '../ctx-pointers.js';
 import { armFailNth } from '../fail-nth.js';
+import type { FamilyRealStep, FamilyStepResult, WireCtxRef } from '../family-protocol.js';
 import type { Libc } from '../libc.js';
 import {
   MAP_ANONYMOUS,
@@ -30,6 +32,7 @@ import {
   PROT_WRITE,
   RLIMIT_AS,
 } from '../libc.js';
+import { PendingUsr1 } from '../pending-signal.js';
 import { aioRingCount } from '../proc-maps.js';
 import {
   type CaseResults,
@@ -54,6 +57,7 @@ import {
 } from '../protocol.js';
 import { ringMappingSizes } from '../ring-mapping.js';
 import { SafeMemory } from '../safe-memory.js';
+import { type CtxResolver, FamilyCase } from './family.js';
 import type { SigsysWatch } from './sigsys.js';
 
 const ENOMEM = errnoNumber('ENOMEM');
@@ -81,6 +85,21 @@ interface Ref {
   readonly header: RingRead | null;
   /** Whether the size of its mapping was measured (it must be, before the ring can go). */
   measured: boolean;
+}
+
+/** The ops of the rest of the family (real/family-protocol.ts), run by family.ts. */
+const FAMILY_OPS: ReadonlySet<string> = new Set<FamilyRealStep['op']>([
+  'submit',
+  'getevents',
+  'pgetevents',
+  'cancel',
+  'reap',
+  'fdwrite',
+  'fdread',
+]);
+
+function isFamilyStep(s: RealStep): s is FamilyRealStep {
+  return FAMILY_OPS.has(s.op);
 }
 
 const u64 = jsonIntegerOrNull;
@@ -120,6 +139,9 @@ export class Executor {
   private batchRefs: number[] = [];
   private fillers: number[] = [];
   private fillLevel: bigint | null = null;
+  /** The family state (files, iocb memory) of the case running now, made at its first need. */
+  private family: FamilyCase | null = null;
+  private readonly usr1: PendingUsr1;
 
   constructor(
     private readonly c: Libc,
@@ -138,6 +160,7 @@ export class Executor {
       '/proc/sys/fs/aio-max-nr',
     );
     this.mincoreVec = this.arena.base + 1536n;
+    this.usr1 = new PendingUsr1(c);
   }
 
   /** Set when the worker runs under a seccomp filter, which may TRAP its calls. */
@@ -183,16 +206,27 @@ export class Executor {
   async runCase(kase: RealCase): Promise<CaseResults> {
     this.caseRefs = [];
     const out: StepResult[] = [];
-    const before = kase.quietMs ? this.watch(kase.quietMs) : undefined;
-    for (const step of kase.steps) {
-      const r = await this.step(step);
-      this.caseRefs.push(r.op === 'setup' ? r.ref : undefined);
-      if (r.op === 'setup' && r.ref !== undefined) this.batchRefs.push(r.ref);
-      out.push(r);
+    const pin = kase.pin ? pinToLowestCpu(this.c) : null;
+    let after: QuietWindow | undefined;
+    let before: QuietWindow | undefined;
+    try {
+      if (kase.files || kase.steps.some(isFamilyStep)) this.family = this.familyCase(kase);
+      before = kase.quietMs ? this.watch(kase.quietMs) : undefined;
+      for (const step of kase.steps) {
+        const r = await this.step(step, out.length);
+        this.caseRefs.push(r.op === 'setup' ? r.ref : undefined);
+        if (r.op === 'setup' && r.ref !== undefined) this.batchRefs.push(r.ref);
+        out.push(r);
+      }
+      after = kase.quietMs ? this.watch(kase.quietMs) : undefined;
+      if (kase.release)
+        out.push(await this.release(this.caseRefs.filter((r): r is number => r !== undefined)));
+    } finally {
+      // After the release: a pending POLL holds its file until its context goes.
+      this.family?.close();
+      this.family = null;
+      pin?.restore();
     }
-    const after = kase.quietMs ? this.watch(kase.quietMs) : undefined;
-    if (kase.release)
-      out.push(await this.release(this.caseRefs.filter((r): r is number => r !== undefined)));
     return {
       id: kase.id,
       results: out,
@@ -260,7 +294,39 @@ export class Executor {
     return this.caseRefs[step];
   }
 
-  private async step(step: RealStep): Promise<StepResult> {
+  private familyCase(kase: RealCase): FamilyCase {
+    const ctxs: CtxResolver = {
+      handle: (ref: WireCtxRef) => {
+        if ('address' in ref) return BigInt(ref.address);
+        const id = this.refOfStep(ref.step);
+        // The setup made no context: its ctx kept its value, 0, and that is what a C caller would pass.
+        if (id === undefined) return 0n;
+        return this.refs.get(id)?.handle ?? this.dead.get(id) ?? 0n;
+      },
+      liveRingNr: (handle: bigint) => {
+        const id = this.liveAt.get(handle);
+        const ref = id === undefined ? undefined : this.refs.get(id);
+        return ref?.live ? (ref.header?.nr ?? 0) : null;
+      },
+    };
+    return new FamilyCase(
+      this.c,
+      this.pageSize,
+      this.mem,
+      this.arena.unmapped,
+      kase.files ?? [],
+      ctxs,
+      this.usr1,
+    );
+  }
+
+  private familyStep(step: FamilyRealStep, index: number): FamilyStepResult {
+    if (!this.family) throw new Error('family step outside a family case');
+    return this.family.run(step, index);
+  }
+
+  private async step(step: RealStep, index: number): Promise<StepResult> {
+    if (isFamilyStep(step)) return this.familyStep(step, index);
     switch (step.op) {
       case 'setup':
         return this.signalled(() => this.setup(step.nr, step.ctx, step.asHeadroom, step.failNth));

@@ -271,7 +271,18 @@ describe.skipIf(REAL !== null)(
           target: 'host',
         });
         expect(kills).toBeGreaterThan(1);
-        expect(s.diverged, JSON.stringify(s.divergences.map((d) => d.reason))).toBe(0);
+        // On failure, say what diverged: the kind, the case and its differences, not only "confirmed".
+        const shown = s.divergences.slice(0, 3).map((d) => ({
+          kind: d.kind,
+          count: d.count,
+          reason: d.reason,
+          case: d.original,
+          differences: d.differences,
+        }));
+        expect(
+          s.diverged,
+          JSON.stringify(shown, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
+        ).toBe(0);
         expect(s.cases).toBe(s.passed + s.inconclusive + s.skipped);
         for (const r of s.results)
           if (r.status === 'inconclusive' || r.status === 'skip') expect(r.reason).toBeTruthy();

@@ -4,7 +4,9 @@
  * aio-max-nr is the node's and read-only there, see only its own PID namespace's holders
  * (a context held on the host is counted in aio-nr, not listed), give the node's sysctl
  * command with the value the kernel's rule needs, and say what the filter does to
- * io_setup/io_destroy, naming the profile rule. Nothing of a container may be left.
+ * io_setup/io_destroy, naming the profile rule, and what it does to each of the six AIO
+ * calls (io_pgetevents denied with EPERM while io_getevents is allowed is the inconsistency
+ * that defeats libaio's ENOSYS fallback). Nothing of a container may be left.
  * Runs where runc can start a container as root; skipped elsewhere, saying why.
  */
 import { spawn } from 'node:child_process';
@@ -150,6 +152,16 @@ describe.skipIf(WHY !== null)(
       expect(setup).toMatchObject({ kind: 'killed', ret: null });
       expect(setup.profile.matches).toBe(false);
       expect(destroy.kind).toBe('kernel');
+      // The calls: io_setup's child killed, the five others made in children of their own.
+      expect(j.calls.map((c: { verdict: string }) => c.verdict)).toEqual([
+        'killed',
+        'allowed',
+        'allowed',
+        'allowed',
+        'allowed',
+        'allowed',
+      ]);
+      expect(j.inconsistencies).toEqual([]);
     }, 120_000);
 
     it('under io-setup-kill-process without a profile: the gate still says no, from what it saw', async () => {
@@ -158,6 +170,53 @@ describe.skipIf(WHY !== null)(
       expect(r.code).toBe(1);
       expect(r.out).toContain('io_setup(1, &ctx) → the process was killed by SIGSYS');
       expect(r.out).toContain("this process's own seccomp filter stops io_setup(1)");
+    }, 120_000);
+
+    /** The verdict column of the text report's calls table, by call. */
+    function verdictColumn(out: string): Record<string, string> {
+      const lines = out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('AIO calls'));
+      return Object.fromEntries(
+        lines.slice(at + 1, at + 7).map((l) => {
+          const [call, ...rest] = l.trim().split(/\s{2,}/);
+          return [call, rest[0]];
+        }),
+      );
+    }
+
+    const OTHERS_ALLOWED = {
+      io_setup: 'allowed',
+      io_destroy: 'allowed',
+      io_submit: 'allowed',
+      io_getevents: 'allowed',
+      io_cancel: 'allowed',
+    };
+
+    it('under io-pgetevents-eperm: io_pgetevents seccomp EPERM, the rest allowed, and exactly the inconsistency line (exit 0)', async () => {
+      const r = await doctorIn('io-pgetevents-eperm', []);
+      await nothingOfOciLeft();
+      expect(r.code, r.err).toBe(0);
+      expect(verdictColumn(r.out)).toEqual({ ...OTHERS_ALLOWED, io_pgetevents: 'seccomp EPERM' });
+      expect(r.out.split('\n').filter((l) => l.includes('inconsistent'))).toEqual([
+        '  inconsistent: io_getevents allowed but io_pgetevents blocked with EPERM: libaio ≥ 0.3.113 will fail instead of falling back',
+      ]);
+      const { code, j } = await doctorJsonIn('io-pgetevents-eperm', []);
+      expect(code).toBe(0);
+      expect(j.calls[4]).toMatchObject({
+        call: 'io_pgetevents',
+        verdict: 'seccomp',
+        errno: 'EPERM',
+      });
+      expect(j.inconsistencies).toHaveLength(1);
+    }, 120_000);
+
+    it('under io-pgetevents-enosys: seccomp ENOSYS (libaio falls back), nothing inconsistent', async () => {
+      const r = await doctorIn('io-pgetevents-enosys', []);
+      await nothingOfOciLeft();
+      expect(r.code, r.err).toBe(0);
+      expect(verdictColumn(r.out)).toEqual({ ...OTHERS_ALLOWED, io_pgetevents: 'seccomp ENOSYS' });
+      expect(r.out).toContain('libaio falls back to io_getevents');
+      expect(r.out).not.toContain('inconsistent');
     }, 120_000);
   },
 );
