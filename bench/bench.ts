@@ -193,7 +193,7 @@ async function familyBench(engine: Engine, n: number, seed: number, repeat: numb
   const lines = (row: Row) => [
     `family stream: ${n} family-props cases (seed ${seed}), each read alone${judged ? '' : '; the family model is not on this branch: family steps run on the worker but are not judged'}`,
     row(
-      judged ? '(a) engine (gen+model+calls+compare)' : '(a) engine (gen+calls, family unjudged)',
+      judged ? '(a) engine (gen+model+call+compare)' : '(a) engine (unjudged family steps)',
       engineCasesPerSec,
       `${engineSeconds.toFixed(2)} s, ${diverged} diverged in ${repeat + 1} runs`,
     ),
