@@ -5,11 +5,17 @@
  *       as the worker does (a pool of threads; done when each context is out of
  *       the process's table): the floor,
  *   (c) a naive C harness that io_destroys each context before the next case.
+ * Then the family stream: family-props cases (io_setup, io_submit of one
+ * iocb, io_getevents, io_cancel, write/read on pipes and eventfds), run by
+ *   (a) the engine, each case read alone as `aiospec run` reads them (its
+ *       contexts released and its files closed as it ends),
+ *   (b) bench/c/family.c making the same syscalls per case, and nothing else.
  * Prints cases/s for each and the ratios; `--json` prints one line.
- * The engine and the C reference each run the stream --repeat times (the
+ * The engines and the C references each run their stream --repeat times (the
  * median counts); the engine's first run is its cold start (JIT warm-up),
  * reported separately, as `aiospec run` pays it once per run.
  *   npm run bench [-- --json] [-- --cases N] [-- --naive-cases N] [-- --repeat R]
+ *                 [-- --family-cases N (0: no family stream)]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,8 +25,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Case } from '../conformance/cases.js';
 import { Engine, executionOrder } from '../conformance/engine/execute.js';
+import { familyPropsCases } from '../conformance/gen/family-props.js';
 import { propsCases } from '../conformance/gen/props.js';
 import { CTX_KIND_NAMES, type PageSize } from '../model/index.js';
+import { familyModelForBench } from './family-model.js';
+import { familyStream } from './family-stream.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
@@ -57,6 +66,7 @@ async function main(): Promise<void> {
       'naive-cases': { type: 'string' },
       seed: { type: 'string' },
       repeat: { type: 'string' },
+      'family-cases': { type: 'string' },
     },
   });
   const repeat = Math.max(1, Number(values.repeat ?? 3));
@@ -64,6 +74,7 @@ async function main(): Promise<void> {
   const naiveN = Number(values['naive-cases'] ?? 300);
   const stride = Math.max(1, Math.floor(n / naiveN));
   const seed = Number(values.seed ?? 1);
+  const familyN = Math.max(0, Number(values['family-cases'] ?? 500));
   mkdirSync(out, { recursive: true });
 
   const engine = new Engine({ profile: 'linux' });
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
     engineRuns.push((performance.now() - t0) / 1000);
     diverged += verdicts.filter((v) => v.status === 'diverge').length;
   }
+  const family = familyN > 0 ? await familyBench(engine, familyN, seed, repeat) : null;
   await engine.close();
   const coldSeconds = engineRuns[0]!;
   const engineSeconds = median(engineRuns.slice(1));
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
     engineColdCasesPerSec: Math.round(n / coldSeconds),
     ratio: Number((engineCasesPerSec / cReferenceCasesPerSec).toFixed(3)),
     ratioToNaive: Number((engineCasesPerSec / naiveCasesPerSec).toFixed(1)),
+    ...(family ? { family: family.json } : {}),
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -135,8 +148,60 @@ async function main(): Promise<void> {
         `${naiveRun.seconds.toFixed(2)} s for every ${stride}th case (${naiveRun.cases})`,
       ),
       `  engine / C reference = ${result.ratio}x   engine / naive = ${result.ratioToNaive}x`,
+      ...(family ? family.lines(row) : []),
     ].join('\n') + '\n',
   );
+}
+
+type Row = (name: string, cs: number, detail: string) => string;
+
+/**
+ * The family stream: `n` family-props cases through the engine (read alone, as
+ * `aiospec run` reads the family suites) and through bench/c/family.c.
+ */
+async function familyBench(engine: Engine, n: number, seed: number, repeat: number) {
+  // Without the family model (not merged on every branch) the engine still runs every
+  // case on the worker; its family steps are then not judged (family-model.ts).
+  const { judged } = await familyModelForBench();
+  let cases: Case[] = [];
+  const runs: number[] = [];
+  let diverged = 0;
+  for (let i = 0; i <= repeat; i++) {
+    const t0 = performance.now();
+    cases = familyPropsCases(n, seed);
+    const verdicts = await engine.run('family-props', cases, { alone: true });
+    runs.push((performance.now() - t0) / 1000);
+    diverged += verdicts.filter((v) => v.status === 'diverge').length;
+  }
+  const stream = join(out, 'family-stream.txt');
+  writeFileSync(stream, familyStream(cases));
+  const bin = compile('family', ['-lpthread']);
+  if (!bin) throw new Error('gcc could not build bench/c/family.c (apt-get install gcc)');
+  const cRuns = Array.from({ length: repeat }, () => runC(bin, [stream]));
+  const cSeconds = median(cRuns.map((r) => r.seconds));
+  const engineSeconds = median(runs.slice(1));
+  const engineCasesPerSec = n / engineSeconds;
+  const cCasesPerSec = cRuns[0]!.cases / cSeconds;
+  const json = {
+    cases: n,
+    judged,
+    engineCasesPerSec: Math.round(engineCasesPerSec),
+    cReferenceCasesPerSec: Math.round(cCasesPerSec),
+    engineColdCasesPerSec: Math.round(n / runs[0]!),
+    ratio: Number((engineCasesPerSec / cCasesPerSec).toFixed(3)),
+  };
+  const lines = (row: Row) => [
+    `family stream: ${n} family-props cases (seed ${seed}), each read alone${judged ? '' : '; the family model is not on this branch: family steps run on the worker but are not judged'}`,
+    row(
+      judged ? '(a) engine (gen+model+call+compare)' : '(a) engine (unjudged family steps)',
+      engineCasesPerSec,
+      `${engineSeconds.toFixed(2)} s, ${diverged} diverged in ${repeat + 1} runs`,
+    ),
+    row('    its cold first run', n / runs[0]!, `${runs[0]!.toFixed(2)} s (JIT warm-up)`),
+    row('(b) C reference (same syscalls)', cCasesPerSec, `${cSeconds.toFixed(2)} s`),
+    `  engine / C reference = ${json.ratio}x`,
+  ];
+  return { json, lines };
 }
 
 function median(xs: readonly number[]): number {

@@ -11,38 +11,9 @@
  * move), without JavaScript, koffi, pipes or the model.
  *   usage: reference STREAM [CHUNK]   prints: <cases> <seconds>
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include "release.h"
 #include "stream.h"
-
-#define THREADS 256
-#define QUEUE 65536
-
-static aio_context_t queue[QUEUE];
-static unsigned head, tail;
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t nonempty = PTHREAD_COND_INITIALIZER;
-
-static void *destroyer(void *arg) {
-  (void)arg;
-  for (;;) {
-    pthread_mutex_lock(&lock);
-    while (head == tail) pthread_cond_wait(&nonempty, &lock);
-    aio_context_t c = queue[head++ % QUEUE];
-    pthread_mutex_unlock(&lock);
-    syscall(SYS_io_destroy, c);
-  }
-  return NULL;
-}
-
-static void destroy_async(aio_context_t c) {
-  pthread_mutex_lock(&lock);
-  queue[tail++ % QUEUE] = c;
-  pthread_cond_signal(&nonempty);
-  pthread_mutex_unlock(&lock);
-}
 
 static int aio_nr_fd;
 
@@ -54,24 +25,6 @@ static long long aio_nr(void) {
   return atoll(buf);
 }
 
-/* Whether the context c is out of this process's table (min_nr 0: never blocks). */
-static int gone(aio_context_t c) {
-  return syscall(SYS_io_getevents, c, 0L, 0L, NULL, NULL) == -1 && errno == EINVAL;
-}
-
-/* Destroy contexts on the pool and wait until each is out of the table, oldest first. */
-static void release(aio_context_t *c, int n) {
-  for (int i = 0; i < n; i++) destroy_async(c[i]);
-  double deadline = now() + 10;
-  for (int next = 0; next < n;) {
-    if (gone(c[next])) next++;
-    else if (now() > deadline) {
-      fprintf(stderr, "reference: %d contexts still in the table after 10 s\n", n - next);
-      exit(2);
-    }
-  }
-}
-
 static aio_context_t made[QUEUE];
 
 int main(int argc, char **argv) {
@@ -81,10 +34,7 @@ int main(int argc, char **argv) {
   int nmade = 0;
   size_t in_chunk = 0;
   aio_nr_fd = open("/proc/sys/fs/aio-nr", O_RDONLY);
-  for (int i = 0; i < THREADS; i++) {
-    pthread_t t;
-    pthread_create(&t, NULL, destroyer, NULL);
-  }
+  start_destroyers();
   struct arena a = arena_new();
   aio_context_t fillers[16];
   int nfill = 0;
@@ -92,13 +42,13 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < n; i++) {
     int new_group = i == 0 || k[i].headroom != k[i - 1].headroom;
     if (new_group || in_chunk == chunk) {
-      release(made, nmade);
+      release("reference", made, nmade);
       nmade = 0;
       in_chunk = 0;
     }
     in_chunk++;
     if (new_group) {
-      release(fillers, nfill);
+      release("reference", fillers, nfill);
       nfill = 0;
       long long max = read_sysctl("aio-max-nr");
       while (k[i].headroom >= 0 && nfill < 16) {
@@ -115,8 +65,8 @@ int main(int argc, char **argv) {
     aio_nr();
     if (h) made[nmade++] = h;
   }
-  release(made, nmade);
-  release(fillers, nfill);
+  release("reference", made, nmade);
+  release("reference", fillers, nfill);
   printf("%zu %.6f\n", n, now() - t0);
   return 0;
 }

@@ -37,5 +37,15 @@ describe.skipIf(skip !== null)(`the benchmark's --json${skip ? ` (skipped: ${ski
     const result = JSON.parse(lines[0]!);
     for (const key of ['engineCasesPerSec', 'cReferenceCasesPerSec', 'naiveCasesPerSec', 'ratio'])
       expect(result[key], key).toBeGreaterThan(0);
+    // The family stream is on by default (README, Benchmark).
+    expect(result.family.cases).toBe(500);
+    expect(typeof result.family.judged).toBe('boolean');
+    for (const key of [
+      'engineCasesPerSec',
+      'cReferenceCasesPerSec',
+      'engineColdCasesPerSec',
+      'ratio',
+    ])
+      expect(result.family[key], `family.${key}`).toBeGreaterThan(0);
   }, 180_000);
 });
