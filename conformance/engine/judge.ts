@@ -31,6 +31,7 @@ import type { Case, DestroyTarget, Step } from '../cases.js';
 import { isFamilyOp } from '../family/case-steps.js';
 import { judgeFamilyStep } from '../family/judge-family.js';
 import { FAMILY_PENDING, type FamilyState, familyModel } from '../family/model-port.js';
+import '../family/model-adapter.js';
 import { type Difference, errnoLabel } from '../observe.js';
 import type { Attempt } from './confirm.js';
 import type { ReportedHost } from './coverage.js';
