@@ -196,6 +196,7 @@ export class Tally {
       this.hits,
       features,
       this.meta.seccompProfile !== undefined,
+      [...this.suites.keys()].some((suite) => suite.startsWith('family-')),
     );
     const suites: Partial<Record<Suite, Counts>> = {};
     for (const suite of SUITES) {

@@ -4,7 +4,14 @@
  * each rule's own metadata (`unobservable`, `needs`) and the features the
  * worker detected in the kernel it ran on, never from rule ids.
  */
-import { DESTROY_RULES, type KernelFeature, type Profile, SETUP_RULES } from '../../model/index.js';
+import {
+  DESTROY_RULES,
+  FAMILY_RULES,
+  familyRuleOrders,
+  type KernelFeature,
+  type Profile,
+  SETUP_RULES,
+} from '../../model/index.js';
 import type { HostInfo, KernelFeatures } from '../../real/protocol.js';
 import type { RuleCoverage } from './summary.js';
 import type { CaseVerdict } from './verdict.js';
@@ -92,19 +99,42 @@ function shadowed(
   return out;
 }
 
+/**
+ * Every rule of the profile with its hits, or why it has none. `family`: the
+ * run had family suites, so the family's rules (io_submit, io_getevents,
+ * io_pgetevents, io_cancel, each in its profile's order) are listed too.
+ */
 export function ruleCoverage(
   profile: Profile,
   hits: ReadonlyMap<string, number>,
   kernel: KernelFeatures,
   seccompProfile = false,
+  family = false,
 ): RuleCoverage[] {
   const features = targetFeatures(kernel, seccompProfile);
-  const rules: Record<string, RuleMeta> = { ...SETUP_RULES, ...DESTROY_RULES };
+  const rules: Record<string, RuleMeta> = { ...SETUP_RULES, ...DESTROY_RULES, ...FAMILY_RULES };
+  const familyOrders = family
+    ? familyRuleOrders(profile.name === 'gvisor' ? 'gvisor' : 'linux')
+    : [];
+  // A rule shared by several orders (the gate rules, P1-P8) is shadowed only where every order shadows it.
+  const familyAfter = new Map<string, string>();
+  const notShadowed = new Set<string>();
+  for (const order of familyOrders) {
+    const s = shadowed(order, rules, features);
+    for (const id of order)
+      if (!s.has(id)) notShadowed.add(id);
+      else if (!familyAfter.has(id)) familyAfter.set(id, s.get(id)!);
+  }
+  for (const id of notShadowed) familyAfter.delete(id);
   const after = new Map([
     ...shadowed(profile.setupRules, rules, features),
     ...shadowed(profile.destroyRules, rules, features),
+    ...familyAfter,
   ]);
-  return [...profile.setupRules, ...profile.destroyRules].map((id) => {
+  const ids = [
+    ...new Set([...profile.setupRules, ...profile.destroyRules, ...familyOrders.flat()]),
+  ];
+  return ids.map((id) => {
     const n = hits.get(id) ?? 0;
     if (n > 0) return { id, hits: n };
     const first = after.get(id);

@@ -81,15 +81,19 @@ export interface GeteventsOutcome {
 /** KTIME_SEC_MAX: ktime_set() gives KTIME_MAX (no timer) from here on. */
 export const KTIME_SEC_MAX = 9_223_372_036n;
 
-/** How read_events() treats the timeout: no wait, an already expired timer, a finite wait, none (forever). */
-export type TimeoutKind = 'zero' | 'expired' | 'finite' | 'infinite';
+/** How read_events() treats the timeout: no wait, a finite wait, none (forever). */
+export type TimeoutKind = 'zero' | 'finite' | 'infinite';
 
 export function timeoutKind(t: TimeoutSpec): TimeoutKind {
   if (t === 'null' || t === 'unmapped') return 'infinite';
   if (t.sec >= KTIME_SEC_MAX) return 'infinite';
   // ktime_set(): secs * NSEC_PER_SEC + (s64)nsecs, in s64 (wraps like the kernel's arithmetic).
   const until = BigInt.asIntN(64, t.sec * 1_000_000_000n + BigInt.asIntN(64, t.nsec));
-  return until === 0n ? 'zero' : until < 0n ? 'expired' : 'finite';
+  // A negative `until` never expires: the relative hrtimer's expiry is ktime_add_safe(until, now),
+  // which saturates to KTIME_MAX whenever the sum is below an operand (kernel/time/hrtimer.c).
+  // Seen for real: io_getevents(ctx, 1, 1, ev, {0, -1}) with nothing to collect slept until the
+  // worker was killed (the engine's would-block check refuses such cases since).
+  return until === 0n ? 'zero' : until < 0n ? 'infinite' : 'finite';
 }
 
 const big = (v: bigint | number) => (typeof v === 'bigint' ? v : BigInt(v));
@@ -121,7 +125,7 @@ function decideGet(
   const nrCap = nr < 0n ? 0 : minN(nr, Number.MAX_SAFE_INTEGER);
   const min = minNr < 0n ? 0 : minN(minNr, Number.MAX_SAFE_INTEGER);
   // What the call waits for: nothing (zero/expired timeout, a pending signal, enough already there), or the flights.
-  const noWait = kind === 'zero' || kind === 'expired' || interrupted || available >= min;
+  const noWait = kind === 'zero' || interrupted || available >= min;
   const reachable = available + flying >= min;
   const wouldBlock = !noWait && !reachable && kind === 'infinite';
   const lands = !noWait && !wouldBlock;

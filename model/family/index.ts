@@ -8,6 +8,7 @@
 
 export * from '../rules/family-call-rules.js';
 export * from '../rules/family-iocb-rules.js';
+export * from '../rules/family-orders.js';
 export * from '../rules/family-rule-ids.js';
 export * from './call-facts.js';
 export * from './cancel.js';

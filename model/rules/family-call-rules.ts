@@ -218,7 +218,9 @@ export const GETEVENTS_RULES: Readonly<Record<GeteventsRuleId, Rule<GeteventsRul
   'getevents.would-block': {
     id: 'getevents.would-block',
     errno: null,
-    when: 'NULL (or ~292-year) timeout and min_nr more events than can ever arrive, no signal: the call sleeps forever (never generate it)',
+    when: 'NULL, ~292-year or negative timeout and min_nr more events than can ever arrive, no signal: the call sleeps forever (never generate it)',
+    unobservable:
+      'a call that would sleep forever is never made: the model says so instead, and the engine refuses such a case before it runs',
     source: {
       man: 'io_getevents(2) DESCRIPTION: "If timeout is NULL, then io_getevents() blocks until min_nr events"',
       linux:
