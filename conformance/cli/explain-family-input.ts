@@ -227,7 +227,9 @@ export function familyExplainInput(
     if (v === undefined || own.has(name)) continue;
     const owners = FAMILY_CALLS.filter((c) => FAMILY_CALL_FLAGS[c].includes(name));
     if (owners.length > 0)
-      throw new UsageError(`--${name}: not a flag of ${syscall} (it is ${owners.join("'s, ")}'s)`);
+      throw new UsageError(
+        `--${name}: not a flag of ${syscall} (it is ${owners.map((o) => `${o}'s`).join(' and ')})`,
+      );
     if (name === 'nr-events' || name === 'ctx')
       throw new UsageError(
         `--${name}: an io_setup flag (${syscall}'s context is made by io_setup(--ctx-nr))`,

@@ -105,7 +105,7 @@ function priorSubmit(
   });
   if (o.ret !== iocbs.length)
     throw new UsageError(
-      `${what}: only ${Math.max(o.ret, 0)} of ${iocbs.length} requests can be submitted to a context of io_setup(${input.ctxNr}) (then ${o.errno ?? 'nothing'})`,
+      `${what}: only ${Math.max(o.ret, 0)} of ${iocbs.length} requests can be submitted to a context of io_setup(${input.ctxNr}) (then ${o.entries.at(-1)?.errno ?? 'nothing'})`,
     );
   commitIoSubmit(fam, o);
 }

@@ -47,15 +47,19 @@ const PLAYGROUND_PAGE = new URL('../../playground/index.html', import.meta.url).
 /** The calls explain knows, for its first argument. */
 const EXPLAIN_CALLS = ['io_setup', ...FAMILY_CALLS, 'capacity'];
 
+/**
+ * The call comes first (`explain io_submit --nr 2`) or after some flags
+ * (`explain --profile gvisor io_cancel`): no flag value is ever a call's name.
+ */
 export function explainCommand(argv: readonly string[]): { out: string; code: number } {
-  const [first, ...rest] = argv;
-  if (first !== undefined && !first.startsWith('-')) {
-    if (first === 'io_setup') return explainSetup(rest);
-    if (first === 'capacity') return explainCapacityCommand(rest);
-    if (isFamilyCall(first)) return explainFamilyCommand(first, rest);
-    throw new UsageError(`unknown call "${first}" (one of ${EXPLAIN_CALLS.join(', ')})`);
-  }
-  return explainSetup(argv);
+  const at = argv.findIndex((a, i) => (i === 0 ? !a.startsWith('-') : EXPLAIN_CALLS.includes(a)));
+  if (at < 0) return explainSetup(argv);
+  const call = argv[at]!;
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  if (call === 'io_setup') return explainSetup(rest);
+  if (call === 'capacity') return explainCapacityCommand(rest);
+  if (isFamilyCall(call)) return explainFamilyCommand(call, rest);
+  throw new UsageError(`unknown call "${call}" (one of ${EXPLAIN_CALLS.join(', ')})`);
 }
 
 /** io_setup(nr_events, ctx_idp), the command's first and default call. */

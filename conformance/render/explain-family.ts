@@ -184,12 +184,7 @@ function seccompJson(v: SeccompVerdict) {
   return { ...v, returned: jsonIntegerOrNull(v.returned) };
 }
 
-function entryJson(
-  e: EntryOutcome,
-  gvisor: boolean,
-  entry: IocbEntry | undefined,
-  key: number | null,
-) {
+function entryJson(e: EntryOutcome, entry: IocbEntry | undefined, key: number | null) {
   return {
     index: e.index,
     rule: e.rule,
@@ -200,8 +195,20 @@ function entryJson(
     completes: e.completes,
     event: e.event ? eventJson(e.event) : null,
     doubt: e.doubt,
-    trail: trailJson(IOCB_RULES as Table, e.trail, e.rule, e.errno, gvisor),
+    /** Rule ids in order (every one but the last passed); iocbRules has their text. */
+    trail: [...e.trail],
   };
+}
+
+/** The iocb rules the entries' trails name, once each, with their text and sources. */
+function iocbRulesJson(entries: readonly EntryOutcome[], gvisor: boolean) {
+  const ids = [...new Set(entries.flatMap((e) => e.trail))];
+  return Object.fromEntries(
+    ids.map((id) => {
+      const r = (IOCB_RULES as Table)[id]!;
+      return [id, { errno: r.errno, when: r.when, man: r.source.man, source: sourceOf(r, gvisor) }];
+    }),
+  );
 }
 
 export function explainFamilyJson(input: FamilyExplainInput, x: FamilyExplained) {
@@ -244,8 +251,9 @@ export function explainFamilyJson(input: FamilyExplainInput, x: FamilyExplained)
     return {
       ...base,
       iocbs: x.outcome.entries.map((e) =>
-        entryJson(e, gvisor, iocbs[e.index], x.outcome.keys[e.index] ?? null),
+        entryJson(e, iocbs[e.index], x.outcome.keys[e.index] ?? null),
       ),
+      iocbRules: iocbRulesJson(x.outcome.entries, gvisor),
       capacityDoubt: x.outcome.capacityDoubt,
     };
   }
