@@ -143,11 +143,11 @@ export function parseFd(flag: string, text: string): FdRef {
   throw new UsageError(`${flag}: unknown fd "${text}" (one of ${FD_KINDS.join(', ')}, or a u32)`);
 }
 
-/** How an FdRef reads in explain's output. */
-export function describeFd(ref: FdRef | undefined): string {
+/** How an FdRef reads in explain's output, with --fill's value in place. */
+export function describeFd(ref: FdRef | undefined, fill: number): string {
   if (ref === undefined) return '0';
   if ('fd' in ref) return `${ref.fd} (no file of the case: not open)`;
   const end = ref.end ? ` (${ref.end} end)` : '';
-  const f = EXPLAIN_FILES[ref.file];
-  return `file #${ref.file}: ${f?.what ?? '?'}${end}`;
+  const what = (EXPLAIN_FILES[ref.file]?.what ?? '?').replace('--fill', String(fill));
+  return `file #${ref.file}: ${what}${end}`;
 }

@@ -306,6 +306,16 @@ function sigC(a: GetArgs): string {
   return `&(struct __aio_sigset){${mask}, ${s.size}}`;
 }
 
+const CANCEL_TARGET_TEXT: Readonly<Record<CancelTargetKind, string>> = {
+  'pending-poll':
+    'a POLLIN on file #6 (an empty pipe), submitted before the call and still pending (on ctx->active_reqs)',
+  completed:
+    'a PREAD of file #0, submitted before the call; it completed inside io_submit (its event is in the ring)',
+  'never-submitted': 'a PREAD iocb never given to io_submit',
+  null: 'NULL',
+  unmapped: 'a pointer to unmapped memory',
+};
+
 function cancelC(t: CancelTargetKind): string {
   if (t === 'null') return 'NULL';
   if (t === 'unmapped') return '(struct iocb *)unmapped';
@@ -382,7 +392,7 @@ function trailLines(
   });
 }
 
-function iocbText(e: IocbEntry, pageSize: PageSize): string {
+function iocbText(e: IocbEntry, pageSize: PageSize, fill: number): string {
   if ('null' in e) return 'NULL';
   if ('unmapped' in e) return '(struct iocb *)unmapped';
   const b = e.buf;
@@ -398,7 +408,7 @@ function iocbText(e: IocbEntry, pageSize: PageSize): string {
             : `a ${b.bytes}-byte buffer`;
   const fields = [
     `aio_lio_opcode ${e.opcode}${OPCODE_NAME[e.opcode] ? ` (${OPCODE_NAME[e.opcode]})` : ''}`,
-    `aio_fildes ${describeFd(e.fd)}`,
+    `aio_fildes ${describeFd(e.fd, fill)}`,
     `aio_buf ${buf}`,
     `aio_nbytes ${nbytesOf(e, pageSize)}`,
     `aio_offset ${e.offset ?? 0n}`,
@@ -408,7 +418,7 @@ function iocbText(e: IocbEntry, pageSize: PageSize): string {
   if (e.rwFlags) fields.push(`aio_rw_flags ${hex(e.rwFlags)}`);
   if (e.reqprio) fields.push(`aio_reqprio ${hex(e.reqprio & 0xffff)}`);
   if (e.flags) fields.push(`aio_flags ${hex(e.flags)}`);
-  if (e.resfd) fields.push(`aio_resfd ${describeFd(e.resfd)}`);
+  if (e.resfd) fields.push(`aio_resfd ${describeFd(e.resfd, fill)}`);
   if (e.reserved2) fields.push(`aio_reserved2 ${hex(e.reserved2)}`);
   if (e.readonly) fields.push('in a read-only page');
   return `struct iocb {${fields.join(', ')}}`;
@@ -542,10 +552,12 @@ export function explainFamilyText(input: FamilyExplainInput, x: FamilyExplained)
     const a = input.call.args;
     if (a.iocbs.length > 0)
       lines.push(
-        `  iocbpp[0${a.iocbs.length > 1 ? `..${a.iocbs.length - 1}` : ''}] → ${iocbText(a.iocbs[0]!, env.pageSize)}`,
+        `  iocbpp[0${a.iocbs.length > 1 ? `..${a.iocbs.length - 1}` : ''}] → ${iocbText(a.iocbs[0]!, env.pageSize, input.fill)}`,
       );
     else lines.push('  iocbpp holds no entry');
   }
+  if (input.call.syscall === 'io_cancel')
+    lines.push(`  iocb: ${CANCEL_TARGET_TEXT[input.call.args.target]}`);
   lines.push(
     '',
     'environment',
