@@ -556,8 +556,11 @@ export function explainFamilyText(input: FamilyExplainInput, x: FamilyExplained)
       );
     else lines.push('  iocbpp holds no entry');
   }
-  if (input.call.syscall === 'io_cancel')
-    lines.push(`  iocb: ${CANCEL_TARGET_TEXT[input.call.args.target]}`);
+  if (input.call.syscall === 'io_cancel') {
+    const { target, key } = input.call.args;
+    const k = key === null ? '' : `; aio_key ${hex(key)} at the call`;
+    lines.push(`  iocb: ${CANCEL_TARGET_TEXT[target]}${k}`);
+  }
   lines.push(
     '',
     'environment',
