@@ -3,11 +3,19 @@ import { CTX_KIND_NAMES, envProblem } from '../../model/index.js';
 import { explainJson, explainText } from '../render/explain.js';
 import { boolFlag, parseFlags, stringFlag } from './args.js';
 import { ENV_FLAGS } from './env-flags.js';
+import { explainCapacityCommand } from './explain-capacity.js';
+import {
+  EXPLAIN_FAMILY_HELP,
+  EXPLAIN_FAMILY_USAGE,
+  explainFamilyCommand,
+} from './explain-family.js';
+import { FAMILY_CALLS, isFamilyCall } from './explain-family-input.js';
 import { caseQuery, type ExplainInput, explainInput, explainOutcome } from './explain-input.js';
 import { nativeScmpArch, readSeccompProfile, resolveForModel } from './seccomp-profile-flag.js';
 import { UsageError } from './usage-error.js';
 
-export const EXPLAIN_HELP = `usage: aiospec explain --nr-events N [--ctx KIND] [environment flags] [--json] [--link]
+export const EXPLAIN_HELP = `usage: aiospec explain [io_setup] --nr-events N [--ctx KIND] [environment flags] [--json] [--link]
+${EXPLAIN_FAMILY_USAGE}
 
 Runs one io_setup(nr_events, ctx_idp) through the model and shows the result,
 the rules checked in order with their sources, and the ring the kernel maps.
@@ -29,12 +37,33 @@ the rules checked in order with their sources, and the ring the kernel maps.
   --fail-alloc SITE  inject a kernel allocation failure: ioctx | ring | table
   --json             one JSON object instead of text
   --link             also print the playground link that opens this case
-                     (JSON: a "link" field)`;
+                     (JSON: a "link" field)
+
+${EXPLAIN_FAMILY_HELP}`;
 
 /** The built playground page (dist/playground/index.html), beside this file's dist/conformance/cli/. */
 const PLAYGROUND_PAGE = new URL('../../playground/index.html', import.meta.url).href;
 
+/** The calls explain knows, for its first argument. */
+const EXPLAIN_CALLS = ['io_setup', ...FAMILY_CALLS, 'capacity'];
+
+/**
+ * The call comes first (`explain io_submit --nr 2`) or after some flags
+ * (`explain --profile gvisor io_cancel`): no flag value is ever a call's name.
+ */
 export function explainCommand(argv: readonly string[]): { out: string; code: number } {
+  const at = argv.findIndex((a, i) => (i === 0 ? !a.startsWith('-') : EXPLAIN_CALLS.includes(a)));
+  if (at < 0) return explainSetup(argv);
+  const call = argv[at]!;
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  if (call === 'io_setup') return explainSetup(rest);
+  if (call === 'capacity') return explainCapacityCommand(rest);
+  if (isFamilyCall(call)) return explainFamilyCommand(call, rest);
+  throw new UsageError(`unknown call "${call}" (one of ${EXPLAIN_CALLS.join(', ')})`);
+}
+
+/** io_setup(nr_events, ctx_idp), the command's first and default call. */
+function explainSetup(argv: readonly string[]): { out: string; code: number } {
   const parsed = parseFlags(argv, {
     ...ENV_FLAGS,
     'nr-events': { type: 'string' },

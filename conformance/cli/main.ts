@@ -45,7 +45,8 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   explain: {
     run: explainCommand,
     help: EXPLAIN_HELP,
-    summary: 'one io_setup call through the model, step by step',
+    summary:
+      'one AIO call (io_setup, io_submit, io_getevents, io_pgetevents, io_cancel) through the model, step by step',
   },
   doctor: {
     run: doctorCommand,
