@@ -3,7 +3,7 @@
  * decide calls (rule coverage, explain's rule index): each call's order, and
  * one per iocb opcode kind, as model/family's deciders walk them.
  */
-import type { Rule } from './rule.js';
+
 import {
   CANCEL_RULES,
   GETEVENTS_RULES,
@@ -18,6 +18,7 @@ import {
   SUBMIT_RULES,
 } from './family-call-rules.js';
 import { GVISOR_IOCB_ORDER, IOCB_RULES, linuxIocbOrder } from './family-iocb-rules.js';
+import type { Rule } from './rule.js';
 
 /** Every family rule by id (metadata: errno, when, source, needs, unobservable). */
 export const FAMILY_RULES: Readonly<Record<string, Rule<string, never>>> = {
