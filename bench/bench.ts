@@ -28,7 +28,6 @@ import { Engine, executionOrder } from '../conformance/engine/execute.js';
 import { familyPropsCases } from '../conformance/gen/family-props.js';
 import { propsCases } from '../conformance/gen/props.js';
 import { CTX_KIND_NAMES, type PageSize } from '../model/index.js';
-import { familyModelForBench } from './family-model.js';
 import { familyStream } from './family-stream.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -160,9 +159,6 @@ type Row = (name: string, cs: number, detail: string) => string;
  * `aiospec run` reads the family suites) and through bench/c/family.c.
  */
 async function familyBench(engine: Engine, n: number, seed: number, repeat: number) {
-  // Without the family model (not merged on every branch) the engine still runs every
-  // case on the worker; its family steps are then not judged (family-model.ts).
-  const { judged } = await familyModelForBench();
   let cases: Case[] = [];
   const runs: number[] = [];
   let diverged = 0;
@@ -184,16 +180,15 @@ async function familyBench(engine: Engine, n: number, seed: number, repeat: numb
   const cCasesPerSec = cRuns[0]!.cases / cSeconds;
   const json = {
     cases: n,
-    judged,
     engineCasesPerSec: Math.round(engineCasesPerSec),
     cReferenceCasesPerSec: Math.round(cCasesPerSec),
     engineColdCasesPerSec: Math.round(n / runs[0]!),
     ratio: Number((engineCasesPerSec / cCasesPerSec).toFixed(3)),
   };
   const lines = (row: Row) => [
-    `family stream: ${n} family-props cases (seed ${seed}), each read alone${judged ? '' : '; the family model is not on this branch: family steps run on the worker but are not judged'}`,
+    `family stream: ${n} family-props cases (seed ${seed}), each read alone`,
     row(
-      judged ? '(a) engine (gen+model+call+compare)' : '(a) engine (unjudged family steps)',
+      '(a) engine (gen+model+call+compare)',
       engineCasesPerSec,
       `${engineSeconds.toFixed(2)} s, ${diverged} diverged in ${repeat + 1} runs`,
     ),

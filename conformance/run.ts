@@ -18,7 +18,6 @@ import { signature } from './engine/signature.js';
 import type { RunSummary } from './engine/summary.js';
 import { type CaseVerdict, newVerdict, type Suite } from './engine/verdict.js';
 import { isFamilyOp } from './family/case-steps.js';
-import { FAMILY_PENDING, familyModel } from './family/model-port.js';
 import { wouldBlock } from './family/would-block.js';
 import { familyPropsArb } from './gen/family-props.js';
 import { type PropsHost, propsCaseArb } from './gen/props.js';
@@ -216,10 +215,9 @@ async function runOne(ctx: RunContext, c: Case): Promise<void> {
   take(ctx, run, performance.now() - t0);
 }
 
-/** Why a case with family steps cannot run here (no family model yet, or it could block the worker), or null. */
+/** Why a case with family steps cannot run here (it could block the worker), or null. */
 function familyProblem(c: Case): string | null {
   if (!c.steps.some((s) => isFamilyOp(s.op)) && c.files === undefined) return null;
-  if (familyModel() === null) return FAMILY_PENDING;
   const block = wouldBlock(c);
   return block === null ? null : `it could block the worker: ${block}`;
 }
@@ -238,22 +236,8 @@ function familyCount(cfg: RunConfig, suite: Suite): number {
   return n <= 0 ? 0 : Math.max(1, Math.round(n));
 }
 
-/** A family suite while the family model is not merged: one skipped case that says so. */
-function familyPending(ctx: RunContext, suite: Suite): boolean {
-  if (familyModel() !== null) return false;
-  const v = newVerdict(suite, 0, {
-    name: `the ${suite} suite`,
-    steps: [{ op: 'setup', nr: 1, ctx: 'zero' }],
-  });
-  v.status = 'skip';
-  v.reason = FAMILY_PENDING;
-  take(ctx, [v]);
-  return true;
-}
-
 /** The table: every row alone; rows that cannot run here are skipped with their reason. */
 async function runTable(ctx: RunContext, suite: Suite = 'table'): Promise<void> {
-  if (suite === 'family-table' && familyPending(ctx, suite)) return;
   const rows =
     suite === 'family-table'
       ? familyTableRows()
@@ -280,7 +264,6 @@ async function runTable(ctx: RunContext, suite: Suite = 'table'): Promise<void> 
 /** A generated suite (props, stateful): its cases in chunks, each new kind of divergence shrunk. */
 async function runGenerated(ctx: RunContext, suite: Suite): Promise<void> {
   const { cfg, engine, host } = ctx;
-  if (suite.startsWith('family-') && familyPending(ctx, suite)) return;
   const arb: fc.Arbitrary<Case> =
     suite === 'props'
       ? propsCaseArb(host)

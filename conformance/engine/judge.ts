@@ -30,7 +30,7 @@ import {
 import type { Case, DestroyTarget, Step } from '../cases.js';
 import { isFamilyOp } from '../family/case-steps.js';
 import { judgeFamilyStep } from '../family/judge-family.js';
-import { FAMILY_PENDING, type FamilyState, familyModel } from '../family/model-port.js';
+import { type FamilyState, familyModel } from '../family/model-port.js';
 import '../family/model-adapter.js';
 import { type Difference, errnoLabel } from '../observe.js';
 import type { Attempt } from './confirm.js';
@@ -333,11 +333,9 @@ export class Judge {
   /** The family model's state for a case that has family steps (its files opened), else null. */
   private familyState(
     c: Case,
-  ): { port: NonNullable<ReturnType<typeof familyModel>>; state: FamilyState } | null {
+  ): { port: ReturnType<typeof familyModel>; state: FamilyState } | null {
     if (!c.steps.some((s) => isFamilyOp(s.op))) return null;
     const port = familyModel();
-    // The run refuses family cases before they reach a worker while the model is missing.
-    if (port === null) throw new Error(FAMILY_PENDING);
     return {
       port,
       state: port.newState({

@@ -2,10 +2,9 @@
  * What the engine needs from the family model (model/family: decideIoSubmit /
  * commitIoSubmit, decideIoGetevents, decideIoPgetevents, decideIoCancel,
  * decideReap, decideFdWrite / decideFdRead, newFamilyState), narrowed to the
- * few calls the judge makes. The model is merged separately: an adapter
- * (model-adapter.ts, a few lines per call) implements this port with it and
- * calls provideFamilyModel() with it; until then the family suites are skipped with
- * FAMILY_PENDING as the reason, and a --case with family steps is refused.
+ * few calls the judge makes. The adapter (model-adapter.ts) implements it
+ * with the model and provides it at import; the judge's tests give a port of
+ * their own, to see the judge alone.
  */
 
 import type { CtxRef, EventObs, FamilyStep, FileSpec } from '../../model/family/steps.js';
@@ -144,18 +143,18 @@ export interface FamilyModelPort {
   contextGone(state: FamilyState, handle: bigint): void;
 }
 
-/** Why the family suites cannot run yet. */
-export const FAMILY_PENDING =
-  'the family model (model/family) and its worker are not merged yet: family steps cannot be judged';
-
 let provided: FamilyModelPort | null = null;
 
-/** The family model, once an adapter has provided it (null until model/family is merged). */
-export function familyModel(): FamilyModelPort | null {
+/** The family model: the adapter provides it when imported (conformance/engine/judge.ts imports it). */
+export function familyModel(): FamilyModelPort {
+  if (provided === null)
+    throw new Error(
+      'no family model: conformance/family/model-adapter.ts provides it when imported',
+    );
   return provided;
 }
 
-/** Provide the family model (the adapter does, at import; tests give a port of their own, or null). */
-export function provideFamilyModel(port: FamilyModelPort | null): void {
+/** Provide the family model (the adapter does, at import; a test may swap in a port of its own and put the adapter's back). */
+export function provideFamilyModel(port: FamilyModelPort): void {
   provided = port;
 }
