@@ -6,7 +6,6 @@
  * and the machine's CPUs, and a row's timing should be its own.
  */
 
-import type { Suite } from '../engine/verdict.js';
 import { builtKernels } from '../kernel/cache.js';
 import { type MatrixOutcome, matrixDiverged } from '../matrix/outcome.js';
 import { renderMatrixHuman } from '../matrix/report-human.js';
@@ -15,7 +14,6 @@ import { matrixJunitChunks } from '../matrix/report-junit.js';
 import { matrixRows } from '../matrix/rows.js';
 import { type RowConfig, type RowOutcome, runRow } from '../matrix/run-row.js';
 import { unionCoverage } from '../matrix/union-coverage.js';
-import { SUITES } from '../run.js';
 import { type Parsed, parseFlags, stringFlag, stringsFlag } from './args.js';
 import { colorWanted } from './color.js';
 import type { CommandResult } from './command-result.js';
@@ -24,6 +22,7 @@ import { parseIntIn } from './numbers.js';
 import { OutputFile, writeWhole } from './output.js';
 import { ProgressDisplay } from './progress.js';
 import { planReports, type ReportPlan } from './reporters.js';
+import { parseSuites } from './run.js';
 import { profileFlags } from './run-target-flags.js';
 import { parseSeed, randomSeed } from './seed.js';
 import { resolveTarget } from './targets.js';
@@ -64,13 +63,6 @@ table).`;
 
 const MATRIX_REPORTERS = ['human', 'json', 'junit'] as const;
 
-function parseSuites(text: string | undefined): Suite[] {
-  if (text === undefined || text === 'all') return [...SUITES];
-  const suite = SUITES.find((s) => s === text);
-  if (!suite) throw new UsageError(`--suite: "${text}" is not one of ${SUITES.join(', ')}, all`);
-  return [suite];
-}
-
 function plans(parsed: Parsed): ReportPlan[] {
   const planned = planReports(stringsFlag(parsed, 'reporter'), stringFlag(parsed, 'out'));
   const other = planned.find((p) => !(MATRIX_REPORTERS as readonly string[]).includes(p.name));
@@ -108,7 +100,7 @@ function progressDisplay(): ProgressDisplay | null {
 
 export async function matrixCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseFlags(argv, {
-    suite: { type: 'string' },
+    suite: { type: 'string', multiple: true },
     runs: { type: 'string' },
     sequences: { type: 'string' },
     seed: { type: 'string' },
@@ -117,7 +109,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<CommandRes
     out: { type: 'string' },
   });
   const s = (name: string) => stringFlag(parsed, name);
-  const suites = parseSuites(s('suite'));
+  const suites = parseSuites(stringsFlag(parsed, 'suite'));
   const runs =
     s('runs') === undefined ? DEFAULT_RUNS : parseIntIn('--runs', s('runs'), 0, 10_000_000);
   const sequences =

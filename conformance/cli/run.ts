@@ -27,7 +27,8 @@ import { EnvironmentError, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
 const SUITE_FLAGS = `  --suite S          table | props | stateful | faults | family-table |
-                     family-props | family-stateful | all (default all)
+                     family-props | family-stateful | family (the three
+                     family suites) | all (default all); repeatable
   --runs N           props cases (default 10000); the stateful suite runs 3% as
                      many sequences (300 by default) unless --sequences says;
                      family-props runs 2% of N, family-stateful 1/15 of the
@@ -93,7 +94,7 @@ const MOST_RUNS = 10_000_000;
 const MOST_SEQUENCES = 1_000_000;
 
 const COMMON: Options = {
-  suite: { type: 'string' },
+  suite: { type: 'string', multiple: true },
   runs: { type: 'string' },
   sequences: { type: 'string' },
   seed: { type: 'string' },
@@ -106,11 +107,26 @@ const COMMON: Options = {
   ...TARGET_FLAGS,
 };
 
-function parseSuites(text: string | undefined): Suite[] {
-  if (text === undefined || text === 'all') return [...SUITES];
-  const suite = SUITES.find((s) => s === text);
-  if (!suite) throw new UsageError(`--suite: "${text}" is not one of ${SUITES.join(', ')}, all`);
-  return [suite];
+/** Names --suite takes besides the suites themselves: every suite, or the family's three. */
+const SUITE_GROUPS: Readonly<Record<string, readonly Suite[]>> = {
+  all: SUITES,
+  family: SUITES.filter((s) => s.startsWith('family-')),
+};
+
+/** --suite, repeatable: the suites named (groups expanded), in the run's own order; none named: all. */
+export function parseSuites(texts: readonly string[]): Suite[] {
+  if (texts.length === 0) return [...SUITES];
+  const named = new Set<Suite>();
+  for (const text of texts) {
+    const group = Object.hasOwn(SUITE_GROUPS, text) ? SUITE_GROUPS[text] : undefined;
+    const suite = SUITES.find((s) => s === text);
+    if (group === undefined && suite === undefined)
+      throw new UsageError(
+        `--suite: "${text}" is not one of ${SUITES.join(', ')}, ${Object.keys(SUITE_GROUPS).join(', ')}`,
+      );
+    for (const s of group ?? [suite!]) named.add(s);
+  }
+  return SUITES.filter((s) => named.has(s));
 }
 
 function parseCaseFlag(text: string | undefined): Case | undefined {
@@ -125,7 +141,7 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
 /** What run and record share: suites, sizes, seed, target and profile, when to stop early. */
 function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
-  const suites = parseSuites(s('suite'));
+  const suites = parseSuites(stringsFlag(parsed, 'suite'));
   const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, MOST_RUNS);
   const sequences =
     s('sequences') === undefined
