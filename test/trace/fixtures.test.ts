@@ -29,6 +29,36 @@ describe.each([
   });
 });
 
+describe('the family fixture, recorded on the host with the three family suites', () => {
+  it('conforms: io_submit, io_getevents, io_pgetevents, io_cancel and user-space reaping, with the family rules covered', async () => {
+    const { header, summary } = await replayTrace(fixture('host-family.trace.jsonl'));
+    expect(header).toMatchObject({ target: { kind: 'host' }, profile: 'linux' });
+    expect(header.kernel.release).toMatch(/^6\.18\./);
+    expect(summary.diverged).toBe(0);
+    expect(summary.inconclusive).toBe(0);
+    expect(Object.keys(summary.suites).sort()).toEqual([
+      'family-props',
+      'family-stateful',
+      'family-table',
+    ]);
+    const hit = new Set(summary.coverage.filter((c) => c.hits > 0).map((c) => c.id));
+    for (const id of [
+      'iocb.P8.opcode',
+      'iocb.R7.rw',
+      'cancel.in-progress',
+      'pgetevents.sigsetsize',
+    ])
+      expect(hit, id).toContain(id);
+  });
+
+  it('diverges when replayed against another profile (the trace is evidence, not decoration)', async () => {
+    const { summary } = await replayTrace(fixture('host-family.trace.jsonl'), {
+      profile: 'gvisor',
+    });
+    expect(summary.diverged).toBeGreaterThan(100);
+  });
+});
+
 describe('the runc fixture, recorded under a profile refusing io_setup with nr_events above 128', () => {
   it('carries its profile, and its worker ran under a filter as pid 1 of a container', async () => {
     const text = fixture('oci-max128.trace.jsonl');
