@@ -10,19 +10,9 @@ import { countRuleHits, featuresOf, type ReportedHost, ruleCoverage } from './en
 import { ResultStore } from './engine/result-store.js';
 import { firstOfEachKind, signature } from './engine/signature.js';
 import type { CaseResult, DivergenceReport, RunSummary } from './engine/summary.js';
-import type { CaseVerdict, Status, Suite } from './engine/verdict.js';
+import { type CaseVerdict, type Status, SUITES, type Suite } from './engine/verdict.js';
 
-export { firstOfEachKind };
-
-export const SUITES: readonly Suite[] = [
-  'table',
-  'props',
-  'stateful',
-  'faults',
-  'family-table',
-  'family-props',
-  'family-stateful',
-];
+export { firstOfEachKind, SUITES };
 
 export interface SummaryMeta {
   readonly target: string;

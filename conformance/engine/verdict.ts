@@ -3,14 +3,18 @@ import type { DestroyRuleId, SetupRuleId } from '../../model/index.js';
 import type { Case, Step } from '../cases.js';
 import type { Difference, ErrnoLabel } from '../observe.js';
 
-export type Suite =
-  | 'table'
-  | 'props'
-  | 'stateful'
-  | 'faults'
-  | 'family-table'
-  | 'family-props'
-  | 'family-stateful';
+/** Every suite, in the order a run runs them and reports list them. */
+export const SUITES = [
+  'table',
+  'props',
+  'stateful',
+  'faults',
+  'family-table',
+  'family-props',
+  'family-stateful',
+] as const;
+
+export type Suite = (typeof SUITES)[number];
 
 /** A family rule's id (model/family names them; the engine only counts and shows them). */
 export type FamilyRuleId = string & {};

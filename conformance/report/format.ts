@@ -3,25 +3,15 @@
 import { jsonInteger } from '../../real/protocol.js';
 import { caseToString } from '../cases.js';
 import type { CaseResult, DivergenceReport, RunSummary } from '../engine/summary.js';
-import type { Suite } from '../engine/verdict.js';
+import { SUITES, type Suite } from '../engine/verdict.js';
 import type { Difference } from '../observe.js';
 import { printable } from './printable.js';
 
 export { printable };
 
-const SUITE_ORDER: readonly Suite[] = [
-  'table',
-  'props',
-  'stateful',
-  'faults',
-  'family-table',
-  'family-props',
-  'family-stateful',
-];
-
 /** The suites that ran (counted), always in the same order. */
 export function suitesOf(s: RunSummary): Suite[] {
-  return SUITE_ORDER.filter((suite) => s.suites[suite] !== undefined);
+  return SUITES.filter((suite) => s.suites[suite] !== undefined);
 }
 
 /** A JSON.stringify replacer for values that may hold bigints anywhere. */

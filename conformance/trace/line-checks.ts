@@ -5,6 +5,7 @@
  * The case itself is checked by parseCase, as `--case` is.
  */
 import { isErrnoName, PAGE_SIZES, PROFILE_NAMES } from '../../model/index.js';
+import { SUITES } from '../engine/verdict.js';
 import {
   MAX_CASES_PER_SUITE,
   MAX_ERRNO,
@@ -38,15 +39,8 @@ export const TRACE_FORMAT = 'aiospec-trace';
 /** The version written. Version 1 (no batch lines, no candidate) is still read. */
 export const TRACE_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
-export const SUITES: readonly string[] = [
-  'table',
-  'props',
-  'stateful',
-  'faults',
-  'family-table',
-  'family-props',
-  'family-stateful',
-];
+
+export { SUITES };
 
 const u32 = intIn(0, 0xffff_ffff, 'a u32');
 /** Refs and tokens: a worker's own counters, from 0 up. */
