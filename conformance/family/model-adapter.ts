@@ -306,6 +306,7 @@ export const FAMILY_MODEL_ADAPTER: FamilyModelPort = {
       ...c.env,
       ...(c.host ? { kernel: familyKernel(c.host.release) } : {}),
       rtIoprio: rtIoprio(c.host),
+      blockLayer: c.host?.features?.block ?? true,
       pinned: c.pinned,
     };
     return {
