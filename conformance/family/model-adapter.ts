@@ -21,6 +21,7 @@ import {
   type FamilyEnv,
   familyKernel,
   flushInFlight,
+  landSeen,
   followIoGetevents,
   followIoSubmit,
   type PredictedEvent as ModelEvent,
@@ -277,6 +278,7 @@ function follow(
           s.fam,
           getCall(step, resolve(step.ctx)),
           real.events?.length ?? 0,
+          real.events,
         );
       return;
     case 'cancel':
@@ -286,11 +288,16 @@ function follow(
       if ((real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
         commitReap(s.fam, outcome as Parameters<typeof commitReap>[1]);
       else {
-        // Completions in flight landed before the worker read the ring: let them land, then take as many as it reaped.
+        // Completions in flight landed before the worker read the ring: let those it reaped land
+        // (the others may still be in flight: landSeen), then take as many as it reaped.
         const ctx = resolve(step.ctx);
         const c = s.fam.contexts.get(ctx);
-        if (c) flushInFlight(s.fam, c);
-        commitReap(s.fam, decideReap(s.env, s.proc, s.fam, { ctx, max: real.events?.length ?? 0 }));
+        const reaped = real.events?.length ?? 0;
+        if (c) {
+          landSeen(s.fam, c, real.events ?? []);
+          if (c.events.length < reaped) flushInFlight(s.fam, c);
+        }
+        commitReap(s.fam, decideReap(s.env, s.proc, s.fam, { ctx, max: reaped }));
       }
       return;
     case 'fdwrite':
