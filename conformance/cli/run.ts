@@ -27,7 +27,8 @@ import { EnvironmentError, UsageError } from './usage-error.js';
 import { toolVersion } from './version.js';
 
 const SUITE_FLAGS = `  --suite S          table | props | stateful | faults | family-table |
-                     family-props | family-stateful | all (default all)
+                     family-props | family-stateful | all (default all);
+                     repeat it for several
   --runs N           props cases (default 10000); the stateful suite runs 3% as
                      many sequences (300 by default) unless --sequences says;
                      family-props runs 2% of N, family-stateful 1/15 of the
@@ -93,7 +94,7 @@ const MOST_RUNS = 10_000_000;
 const MOST_SEQUENCES = 1_000_000;
 
 const COMMON: Options = {
-  suite: { type: 'string' },
+  suite: { type: 'string', multiple: true },
   runs: { type: 'string' },
   sequences: { type: 'string' },
   seed: { type: 'string' },
@@ -106,11 +107,16 @@ const COMMON: Options = {
   ...TARGET_FLAGS,
 };
 
-function parseSuites(text: string | undefined): Suite[] {
-  if (text === undefined || text === 'all') return [...SUITES];
-  const suite = SUITES.find((s) => s === text);
-  if (!suite) throw new UsageError(`--suite: "${text}" is not one of ${SUITES.join(', ')}, all`);
-  return [suite];
+/** --suite, repeatable: the suites named (in the run's usual order), or all of them. */
+function parseSuites(texts: readonly string[]): Suite[] {
+  const named = new Set<Suite>();
+  for (const text of texts) {
+    if (text === 'all') return [...SUITES];
+    const suite = SUITES.find((s) => s === text);
+    if (!suite) throw new UsageError(`--suite: "${text}" is not one of ${SUITES.join(', ')}, all`);
+    named.add(suite);
+  }
+  return named.size === 0 ? [...SUITES] : SUITES.filter((s) => named.has(s));
 }
 
 function parseCaseFlag(text: string | undefined): Case | undefined {
@@ -125,7 +131,7 @@ function parseCaseFlag(text: string | undefined): Case | undefined {
 /** What run and record share: suites, sizes, seed, target and profile, when to stop early. */
 function commonConfig(parsed: Parsed, profileDefault: 'linux' | 'target') {
   const s = (name: string) => stringFlag(parsed, name);
-  const suites = parseSuites(s('suite'));
+  const suites = parseSuites(stringsFlag(parsed, 'suite'));
   const runs = s('runs') === undefined ? 10_000 : parseIntIn('--runs', s('runs'), 0, MOST_RUNS);
   const sequences =
     s('sequences') === undefined
