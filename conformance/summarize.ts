@@ -187,6 +187,7 @@ export class Tally {
       features,
       this.meta.seccompProfile !== undefined,
       [...this.suites.keys()].some((suite) => suite.startsWith('family-')),
+      this.host.capEff,
     );
     const suites: Partial<Record<Suite, Counts>> = {};
     for (const suite of SUITES) {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { machine, release, version } from 'node:os';
-import { failNthPresent, kernelFeatures } from './kernel-features.js';
+import { failNthPresent, kernelFeatures, procPartitionsPresent } from './kernel-features.js';
 import { type HostInfo, jsonInteger } from './protocol.js';
 
 function readText(path: string): string | null {
@@ -89,6 +89,7 @@ export function detectHost(pageSize: number, pid: number, probeErrno?: number | 
       seccompMode: seccomp,
       aioSysctls: nr !== null,
       gvisor,
+      procPartitions: procPartitionsPresent(),
     }),
   };
 }

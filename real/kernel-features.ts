@@ -22,12 +22,20 @@ export interface FeatureEvidence {
   readonly seccompMode: number | null;
   readonly aioSysctls: boolean;
   readonly gvisor: boolean;
+  /** /proc/partitions exists: block/genhd.c makes it, and only a CONFIG_BLOCK kernel builds that file. */
+  readonly procPartitions: boolean;
 }
 
 export function kernelFeatures(e: FeatureEvidence): KernelFeatures {
   const enosys = e.probeErrno === undefined || e.probeErrno === ERRNO.ENOSYS.n;
   const kernelEnosys = enosys && e.seccompMode !== 2 && !e.aioSysctls && !e.gvisor;
-  return { faultInjection: e.failNth, aio: !kernelEnosys };
+  // gVisor has no block layer of Linux's kind and no /proc/partitions; its profile never asks.
+  return { faultInjection: e.failNth, aio: !kernelEnosys, block: e.procPartitions || e.gvisor };
+}
+
+/** Whether this kernel has a block layer (CONFIG_BLOCK): /proc/partitions, from block/genhd.c. */
+export function procPartitionsPresent(): boolean {
+  return existsSync('/proc/partitions');
 }
 
 /** Whether this thread can ask for its Nth allocation to fail. */

@@ -270,6 +270,14 @@ export interface KernelFeatures {
    * (which every AIO kernel has, gVisor aside) is absent.
    */
   readonly aio: boolean;
+  /**
+   * The kernel has a block layer (CONFIG_BLOCK=y: /proc/partitions exists).
+   * Without it ioprio_check_cap() is a stub answering -ENOTBLK, so io_submit
+   * fails every read/write iocb with IOCB_FLAG_IOPRIO (the small UML kernels
+   * `aiospec kernel build` makes have none). Absent (older workers and
+   * traces): true.
+   */
+  readonly block?: boolean;
 }
 
 export interface HostInfo {

@@ -27,6 +27,10 @@ const LACKING: Readonly<Record<KernelFeature, string>> = {
     'this kernel has AIO (CONFIG_AIO=y); a seccomp ENOSYS looks the same to the caller and is covered by seccomp.errno (aiospec kernel build --no-aio builds a kernel without it)',
   'seccomp-profile':
     'needs a seccomp profile giving the call this action: run with --seccomp-profile FILE',
+  'no-block':
+    'this kernel has a block layer (CONFIG_BLOCK=y); the UML kernels aiospec kernel build makes have none',
+  'no-rt-ioprio':
+    'the worker has CAP_SYS_NICE or CAP_SYS_ADMIN (run as root), so a realtime I/O priority is allowed',
 };
 
 /** A host as a worker reported it, or as an older trace recorded it (without features). */
@@ -41,13 +45,26 @@ export function featuresOf(host: ReportedHost): KernelFeatures {
 }
 
 /** Which of the features rules may need the target offers: its kernel's, and a seccomp profile if the run had one. */
-export function targetFeatures(features: KernelFeatures, seccompProfile = false): TargetFeatures {
+export function targetFeatures(
+  features: KernelFeatures,
+  seccompProfile = false,
+  capEff?: string,
+): TargetFeatures {
   const offered: Readonly<Record<KernelFeature, boolean>> = {
     'fault-injection': features.faultInjection,
     'no-aio': !features.aio,
     'seccomp-profile': seccompProfile,
+    // Absent in traces recorded before it was detected: those kernels had a block layer.
+    'no-block': features.block === false,
+    'no-rt-ioprio': capEff !== undefined && !hasRtIoprio(capEff),
   };
   return new Set((Object.keys(offered) as KernelFeature[]).filter((f) => offered[f]));
+}
+
+/** CapEff bits that let io_submit take a realtime I/O priority: CAP_SYS_ADMIN (21), CAP_SYS_NICE (23). */
+export function hasRtIoprio(capEff: string): boolean {
+  const caps = BigInt(`0x${capEff.replace(/^0x/, '')}`);
+  return ((caps >> 21n) & 1n) === 1n || ((caps >> 23n) & 1n) === 1n;
 }
 
 /** Why a rule cannot decide a call on this target (null: it could; no case reached it). */
@@ -80,6 +97,8 @@ const DECIDES_EVERY_CALL: Readonly<Record<KernelFeature, boolean>> = {
   'fault-injection': false,
   'no-aio': true,
   'seccomp-profile': false,
+  'no-block': false,
+  'no-rt-ioprio': false,
 };
 
 type RuleMeta = Parameters<typeof unreachableHere>[0];
@@ -110,8 +129,9 @@ export function ruleCoverage(
   kernel: KernelFeatures,
   seccompProfile = false,
   family = false,
+  capEff?: string,
 ): RuleCoverage[] {
-  const features = targetFeatures(kernel, seccompProfile);
+  const features = targetFeatures(kernel, seccompProfile, capEff);
   const rules: Record<string, RuleMeta> = { ...SETUP_RULES, ...DESTROY_RULES, ...FAMILY_RULES };
   const familyOrders = family
     ? familyRuleOrders(profile.name === 'gvisor' ? 'gvisor' : 'linux')

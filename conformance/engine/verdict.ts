@@ -27,10 +27,12 @@ export interface StepJudgement {
   /** The model rule that decided this step. */
   readonly rule?: SetupRuleId | DestroyRuleId | FamilyRuleId;
   /**
-   * Other rules whose prediction the kernel's result equals, where the model
-   * allows several (a failed allocation the model cannot place: the faults suite).
+   * Other rules counted for this step: those whose prediction the kernel's
+   * result equals, where the model allows several (a failed allocation the
+   * model cannot place: the faults suite); for io_submit, its loop and the
+   * rule of every iocb it took.
    */
-  readonly alsoRules?: readonly SetupRuleId[];
+  readonly alsoRules?: readonly (SetupRuleId | FamilyRuleId)[];
   readonly model: unknown;
   readonly real: unknown;
   readonly diffs: Difference[];

@@ -205,6 +205,7 @@ export function judgeFamilyStep(
     index,
     op: step.op,
     rule: prediction.rule,
+    ...(prediction.alsoRules?.length ? { alsoRules: prediction.alsoRules } : {}),
     model: shown(prediction),
     real: shown(real),
     diffs,

@@ -23,13 +23,14 @@ import {
   flushInFlight,
   followIoGetevents,
   followIoSubmit,
+  landSeen,
   type PredictedEvent as ModelEvent,
   type FamilyState as ModelFamilyState,
   newFamilyState,
 } from '../../model/family/index.js';
 import type { FamilyStep } from '../../model/family/steps.js';
 import type { ProcessState } from '../../model/index.js';
-import type { ReportedHost } from '../engine/coverage.js';
+import { hasRtIoprio, type ReportedHost } from '../engine/coverage.js';
 import {
   type CtxResolver,
   type FamilyCaseEnv,
@@ -50,14 +51,8 @@ interface AdapterState {
   last: { readonly index: number; readonly outcome: unknown } | null;
 }
 
-/** CapEff bits that let io_submit take a realtime I/O priority (R1): CAP_SYS_ADMIN, CAP_SYS_NICE. */
-const CAP_SYS_ADMIN = 21n;
-const CAP_SYS_NICE = 23n;
-
 function rtIoprio(host: ReportedHost | null): boolean {
-  if (host?.capEff === undefined) return false;
-  const caps = BigInt(`0x${host.capEff.replace(/^0x/, '')}`);
-  return ((caps >> CAP_SYS_ADMIN) & 1n) === 1n || ((caps >> CAP_SYS_NICE) & 1n) === 1n;
+  return host?.capEff !== undefined && hasRtIoprio(host.capEff);
 }
 
 /** The worker's raw return: -1 for an error (the model's is -errno). */
@@ -163,6 +158,8 @@ function decide(
           o.rule === 'submit.loop'
             ? ((o.entries.find((e) => e.errno !== null) ?? o.entries.at(-1))?.rule ?? o.rule)
             : o.rule,
+        alsoRules:
+          o.rule === 'submit.loop' ? ['submit.loop', ...new Set(o.entries.map((e) => e.rule))] : [],
         ...(o.wouldBlock === null ? {} : { wouldBlock: o.wouldBlock }),
         ret: rawRet(o.ret, o.errno),
         errno: o.errno,
@@ -277,6 +274,7 @@ function follow(
           s.fam,
           getCall(step, resolve(step.ctx)),
           real.events?.length ?? 0,
+          real.events,
         );
       return;
     case 'cancel':
@@ -286,11 +284,16 @@ function follow(
       if ((real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
         commitReap(s.fam, outcome as Parameters<typeof commitReap>[1]);
       else {
-        // Completions in flight landed before the worker read the ring: let them land, then take as many as it reaped.
+        // Completions in flight landed before the worker read the ring: let those it reaped land
+        // (the others may still be in flight: landSeen), then take as many as it reaped.
         const ctx = resolve(step.ctx);
         const c = s.fam.contexts.get(ctx);
-        if (c) flushInFlight(s.fam, c);
-        commitReap(s.fam, decideReap(s.env, s.proc, s.fam, { ctx, max: real.events?.length ?? 0 }));
+        const reaped = real.events?.length ?? 0;
+        if (c) {
+          landSeen(s.fam, c, real.events ?? []);
+          if (c.events.length < reaped) flushInFlight(s.fam, c);
+        }
+        commitReap(s.fam, decideReap(s.env, s.proc, s.fam, { ctx, max: reaped }));
       }
       return;
     case 'fdwrite':
@@ -306,6 +309,7 @@ export const FAMILY_MODEL_ADAPTER: FamilyModelPort = {
       ...c.env,
       ...(c.host ? { kernel: familyKernel(c.host.release) } : {}),
       rtIoprio: rtIoprio(c.host),
+      blockLayer: c.host?.features?.block ?? true,
       pinned: c.pinned,
     };
     return {

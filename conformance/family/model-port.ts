@@ -34,6 +34,11 @@ export interface FamilyPrediction {
   /** The rule that decided the step (for coverage and reports). */
   readonly rule: string;
   /**
+   * Other rules that decided part of the step, for coverage: io_submit's loop
+   * and the rule of every iocb it took, not only the one that ended it.
+   */
+  readonly alsoRules?: readonly string[];
+  /**
    * Set when the call would block in a way no case may ask for (a read of an
    * empty blocking pipe inside io_submit, §9): the step is not judged.
    */

@@ -6,7 +6,7 @@
  * could reach it and no case happened to (more --runs). Decided from the
  * rows' own coverage and the rules' metadata, never from rule ids.
  */
-import { DESTROY_RULES, type KernelFeature, SETUP_RULES } from '../../model/index.js';
+import { DESTROY_RULES, FAMILY_RULES, type KernelFeature, SETUP_RULES } from '../../model/index.js';
 import { NOT_REACHED } from '../engine/coverage.js';
 
 /** One row's coverage, as its JSON report holds it. */
@@ -43,12 +43,16 @@ const MISSING: Readonly<Record<KernelFeature, string>> = {
   'fault-injection':
     'needs a kernel with fault injection: `aiospec kernel build --debian 6.12 --fault-injection`',
   'no-aio': 'needs a kernel without AIO: `aiospec kernel build --debian 6.12 --no-aio`',
+  'no-block':
+    'needs a kernel without a block layer: any `aiospec kernel build` kernel (its small config has CONFIG_BLOCK=n)',
+  'no-rt-ioprio':
+    'needs a worker without CAP_SYS_NICE and CAP_SYS_ADMIN: run aiospec as a user, not root',
 };
 
 type RuleMeta = { readonly unobservable?: string; readonly needs?: readonly KernelFeature[] };
 
 function metaOf(id: string): RuleMeta | undefined {
-  return ({ ...SETUP_RULES, ...DESTROY_RULES } as Record<string, RuleMeta>)[id];
+  return ({ ...SETUP_RULES, ...DESTROY_RULES, ...FAMILY_RULES } as Record<string, RuleMeta>)[id];
 }
 
 /** Why no row covered a rule, given the rows that could have reached it. */

@@ -229,7 +229,11 @@ function byReason(listed: Listed, p: Palette): string[] {
 
 /** What the kernel offers beyond the usual, as detected in it. */
 function featureNote(f: RunSummary['kernel']['features']): string {
-  const notes = [f.faultInjection ? 'fault injection' : '', f.aio ? '' : 'no AIO: CONFIG_AIO=n'];
+  const notes = [
+    f.faultInjection ? 'fault injection' : '',
+    f.aio ? '' : 'no AIO: CONFIG_AIO=n',
+    f.block === false ? 'no block layer: CONFIG_BLOCK=n' : '',
+  ];
   const said = notes.filter((n) => n !== '');
   return said.length === 0 ? '' : ` (${said.join(', ')})`;
 }

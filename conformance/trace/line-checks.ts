@@ -183,7 +183,7 @@ const host = fields({
   seccompMode,
   gvisor: boolean,
   // Traces recorded before features were detected have none (their replay then infers no-AIO from aioMaxNr).
-  features: optional(fields({ faultInjection: boolean, aio: boolean })),
+  features: optional(fields({ faultInjection: boolean, aio: boolean, block: optional(boolean) })),
 });
 
 /**

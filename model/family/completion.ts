@@ -7,6 +7,7 @@
 import { readyMask } from './files.js';
 import { noteCompletion } from './slots.js';
 import { type CtxFamily, type FamilyState, type PredictedEvent, SUBMIT_CPU } from './state.js';
+import type { EventObs } from './steps.js';
 
 /** Write one event into the ring (Linux: at the tail, mod ring->nr) and account for it. */
 export function complete(
@@ -72,4 +73,32 @@ export function flushInFlight(fam: FamilyState, c: CtxFamily): number {
   c.inFlight = [];
   for (const f of landing) complete(fam, c, f.event, f.resfd);
   return landing.length;
+}
+
+const sameIocb = (a: EventObs, b: EventObs) =>
+  a.data === b.data &&
+  ('raw' in a.obj
+    ? 'raw' in b.obj && a.obj.raw === b.obj.raw
+    : 'submitted' in b.obj && a.obj.submitted === b.obj.submitted && a.obj.index === b.obj.index);
+
+/**
+ * Only the flights the kernel showed (by iocb and data, in the order it
+ * showed them) land; the others stay in flight. Landing one says nothing of
+ * the rest: two FSYNCs queued on the workqueue complete one after the other,
+ * and the worker item yields between them (process_one_work() →
+ * cond_resched()), so on a one-CPU kernel a reader can run in between (UML
+ * 6.12.117: io_getevents returned the first FSYNC of two, and a zero-timeout
+ * io_getevents right after found nothing). Returns how many landed.
+ */
+export function landSeen(fam: FamilyState, c: CtxFamily, seen: readonly EventObs[]): number {
+  let landed = 0;
+  for (const e of seen) {
+    const at = c.inFlight.findIndex((f) => sameIocb(f.event, e));
+    if (at < 0) continue;
+    const [f] = c.inFlight.splice(at, 1);
+    if (!f) continue;
+    complete(fam, c, f.event, f.resfd);
+    landed++;
+  }
+  return landed;
 }

@@ -20,7 +20,7 @@ import { decide } from '../rules/rule.js';
 import { type SeccompVerdict, seccompVerdict, trapReturn } from '../seccomp-eval.js';
 import type { LiveContext, ProcessState } from '../state.js';
 import type { GetFacts } from './call-facts.js';
-import { flushInFlight } from './completion.js';
+import { flushInFlight, landSeen } from './completion.js';
 import type { FamilyEnv } from './kernel.js';
 import { lookupContext } from './lookup.js';
 import {
@@ -30,7 +30,7 @@ import {
   type PredictedEvent,
   ringEnds,
 } from './state.js';
-import type { EventsSpec, SigSpec, TimeoutSpec } from './steps.js';
+import type { EventObs, EventsSpec, SigSpec, TimeoutSpec } from './steps.js';
 import type { RingAfter } from './submit.js';
 import { commitFamily } from './submit.js';
 
@@ -253,21 +253,35 @@ export function followIoGetevents(
   fam: FamilyState,
   call: PgeteventsCall,
   realCount: number,
+  seen?: readonly EventObs[],
 ): GeteventsOutcome | null {
   if (realCount <= 0) return null;
-  const o = decideGet(
-    env,
-    proc,
-    fam,
-    {
-      ctx: call.ctx,
-      minNr: realCount,
-      nr: realCount,
-      events: 'buffer',
-      timeout: { sec: 1n, nsec: 0n },
-    },
-    'getevents',
-  );
+  const take = (sec: bigint) =>
+    decideGet(
+      env,
+      proc,
+      fam,
+      {
+        ctx: call.ctx,
+        minNr: realCount,
+        nr: realCount,
+        events: 'buffer',
+        timeout: { sec, nsec: 0n },
+      },
+      'getevents',
+    );
+  // With the kernel's events at hand, land just the flights among them; a zero timeout then takes them.
+  const live = seen ? lookupContext(proc, fam.profile, call.ctx) : null;
+  if (live && seen) {
+    const c = familyContext(fam, live);
+    landSeen(fam, c, seen);
+    if (c.events.length >= realCount) {
+      const o = take(0n);
+      commitIoGetevents(fam, o);
+      return o;
+    }
+  }
+  const o = take(1n);
   commitIoGetevents(fam, o);
   return o;
 }

@@ -77,6 +77,14 @@ export interface FamilyEnv extends Environment {
   /** CAP_SYS_NICE or CAP_SYS_ADMIN in the caller's effective set (R1's EPERM); absent: false. */
   readonly rtIoprio?: boolean;
   /**
+   * CONFIG_BLOCK=y. Without a block layer ioprio_check_cap() is the stub in
+   * include/linux/ioprio.h returning -ENOTBLK (6.1 and 6.12 alike), so every
+   * read/write iocb with IOCB_FLAG_IOPRIO fails with it, whatever its priority.
+   * Seen on the small UML kernels (debian-6.1-fault 6.1.192, debian-6.12-fault
+   * 6.12.117: `# CONFIG_BLOCK is not set`): io_submit → -1 ENOTBLK. Absent: true.
+   */
+  readonly blockLayer?: boolean;
+  /**
    * The worker is pinned to one CPU (sched_setaffinity) and nothing completes
    * elsewhere: the EAGAIN boundary is exact (§6.3). Absent: true. When false,
    * submissions past the lower bound L are flagged as doubtful.

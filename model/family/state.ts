@@ -70,6 +70,8 @@ export interface FamilyState {
   readonly possibleCpus: number;
   /** CAP_SYS_NICE/CAP_SYS_ADMIN (R1). */
   readonly rtIoprio: boolean;
+  /** CONFIG_BLOCK (R1: without it every IOCB_FLAG_IOPRIO is ENOTBLK). */
+  readonly blockLayer: boolean;
   /** The submitter is pinned to one CPU (the EAGAIN boundary is exact). */
   readonly pinned: boolean;
   /** PAGE_SIZE (pipe buffers are pages). */
@@ -110,6 +112,7 @@ export function newFamilyState(env: FamilyEnv, files: readonly FileSpec[]): Fami
     kernel: kernelOf(env),
     possibleCpus: env.possibleCpus,
     rtIoprio: env.rtIoprio ?? false,
+    blockLayer: env.blockLayer ?? true,
     pinned: env.pinned ?? true,
     pageSize: env.pageSize,
     files: files.map((f) => fileState(f, env.pageSize)),

@@ -132,6 +132,18 @@ export const IOCB_RULES: Readonly<Record<IocbRuleId, IocbRule>> = {
     },
     decides: (f) => f.op === 'invalid' || f.op === 'noop',
   },
+  'iocb.R1.ioprio-no-block': {
+    id: 'iocb.R1.ioprio-no-block',
+    errno: 'ENOTBLK',
+    when: 'IOCB_FLAG_IOPRIO on a kernel without a block layer (CONFIG_BLOCK=n), whatever the priority (seen on UML 6.1.192 and 6.12.117)',
+    source: {
+      man: 'io_submit(2) ERRORS: ENOTBLK (not listed)',
+      linux:
+        'aio_prep_rw(): ioprio_check_cap() is the !CONFIG_BLOCK stub in include/linux/ioprio.h: return -ENOTBLK;',
+    },
+    needs: ['no-block'],
+    decides: (f) => rw(f) && f.ioprio === 'ENOTBLK',
+  },
   'iocb.R1.ioprio-perm': {
     id: 'iocb.R1.ioprio-perm',
     errno: 'EPERM',
@@ -140,6 +152,7 @@ export const IOCB_RULES: Readonly<Record<IocbRuleId, IocbRule>> = {
       man: 'io_submit(2) ERRORS: EPERM "The aio_reqprio field is invalid" (the cap rule is in ioprio_set(2))',
       linux: 'aio_prep_rw(): ioprio_check_cap(iocb->aio_reqprio) (block/ioprio.c)',
     },
+    needs: ['no-rt-ioprio'],
     decides: (f) => rw(f) && f.ioprio === 'EPERM',
   },
   'iocb.R1.ioprio-invalid': {
@@ -485,6 +498,7 @@ export function linuxIocbOrder(op: IocbFacts['op']): readonly IocbRuleId[] {
     case 'write':
       return [
         ...generic,
+        'iocb.R1.ioprio-no-block',
         'iocb.R1.ioprio-perm',
         'iocb.R1.ioprio-invalid',
         'iocb.R2.rwf-unknown',

@@ -39,6 +39,7 @@ export const IOCB_RULE_IDS = [
   'iocb.P6.resfd-not-eventfd',
   'iocb.P7.key-write-fault',
   'iocb.P8.opcode',
+  'iocb.R1.ioprio-no-block',
   'iocb.R1.ioprio-perm',
   'iocb.R1.ioprio-invalid',
   'iocb.R2.rwf-unknown',

@@ -21,7 +21,14 @@ export interface RuleSource {
  * made to fail), no AIO at all (CONFIG_AIO=n), or a run under a seccomp
  * profile whose action is the rule's (--seccomp-profile).
  */
-export type KernelFeature = 'fault-injection' | 'no-aio' | 'seccomp-profile';
+export type KernelFeature =
+  | 'fault-injection'
+  | 'no-aio'
+  | 'seccomp-profile'
+  /** A kernel without a block layer (CONFIG_BLOCK=n: ioprio_check_cap() is a stub). */
+  | 'no-block'
+  /** A caller without CAP_SYS_NICE and CAP_SYS_ADMIN (realtime I/O priority refused). */
+  | 'no-rt-ioprio';
 
 export interface Rule<Id extends string, Facts> {
   readonly id: Id;

@@ -31,6 +31,8 @@ describe('aiospec run usage errors', () => {
     [['--profile', 'bsd'], '--profile'],
     [['--path', '3'], '--path'],
     [['--suite', 'props', '--path', '3'], '--path'],
+    [['--suite', 'props', '--suite', 'fuzz'], '--suite'],
+    [['--suite', 'props', '--suite', 'stateful', '--seed=1', '--path', '3'], '--path'],
     [['--case', '{"steps":[]}'], '--case'],
     [['--case', 'not json'], '--case'],
     [['--seed=-4'], '--seed'],
@@ -78,6 +80,21 @@ describe.skipIf(REAL !== null)(
       expect(s.rulesCovered).toBe(s.coverage.filter((c: { hits: number }) => c.hits > 0).length);
       expect(s.divergences).toEqual([]);
       expect(s).not.toHaveProperty('results');
+    });
+
+    it('runs the suites a repeated --suite names, and only those', async () => {
+      const r = await run(
+        '--suite',
+        'stateful',
+        '--suite',
+        'table',
+        '--runs',
+        '100',
+        '--reporter',
+        'json',
+      );
+      expect(r.code).toBe(0);
+      expect(Object.keys(JSON.parse(r.out).suites).sort()).toEqual(['stateful', 'table']);
     });
 
     it('writes TAP 14 and JUnit XML for CI', async () => {

@@ -31,6 +31,8 @@ export function rig(
     cpus?: number;
     profile?: 'linux' | 'gvisor';
     rtIoprio?: boolean;
+    /** CONFIG_BLOCK (absent: true). */
+    blockLayer?: boolean;
   } = {},
 ): Rig {
   const base = makeEnv({ possibleCpus: opts.cpus ?? 1, profile: opts.profile ?? 'linux' });
@@ -38,6 +40,7 @@ export function rig(
     ...base,
     kernel: opts.kernel ?? '6.18',
     ...(opts.rtIoprio ? { rtIoprio: true } : {}),
+    ...(opts.blockLayer === false ? { blockLayer: false } : {}),
   };
   const proc = processWith(env, 1, opts.nr ?? 8);
   const ctx = [...proc.contexts.values()][0]!;

@@ -51,6 +51,8 @@ interface Row {
   readonly res?: bigint | 'later' | 'pending';
   readonly kernel?: FamilyKernel;
   readonly rt?: boolean;
+  /** CONFIG_BLOCK (absent: true). */
+  readonly block?: boolean;
 }
 
 const ROWS: readonly Row[] = [
@@ -110,6 +112,25 @@ const ROWS: readonly Row[] = [
   },
   { name: 'opcode 4 (P8)', entry: read({ opcode: 4 }), rule: 'iocb.P8.opcode', errno: 'EINVAL' },
   { name: 'opcode 9 (P8)', entry: read({ opcode: 9 }), rule: 'iocb.P8.opcode', errno: 'EINVAL' },
+  // Without CONFIG_BLOCK, ioprio_check_cap() is a stub returning -ENOTBLK (include/linux/ioprio.h):
+  // a valid BE priority and a privileged RT one fail alike (UML 6.1.192 and 6.12.117 did).
+  {
+    name: 'IOPRIO BE level 0 without a block layer (R1)',
+    entry: read(ioprio(2, 0)),
+    rule: 'iocb.R1.ioprio-no-block',
+    errno: 'ENOTBLK',
+    kernel: '6.1',
+    block: false,
+  },
+  {
+    name: 'IOPRIO RT with CAP_SYS_NICE without a block layer (R1)',
+    entry: read(ioprio(1, 0)),
+    rule: 'iocb.R1.ioprio-no-block',
+    errno: 'ENOTBLK',
+    kernel: '6.12',
+    rt: true,
+    block: false,
+  },
   {
     name: 'IOPRIO RT unprivileged (R1)',
     entry: read(ioprio(1, 0)),
@@ -484,7 +505,11 @@ const ROWS: readonly Row[] = [
 describe('io_submit: one iocb, rule by rule', () => {
   for (const row of ROWS)
     it(row.name, () => {
-      const r = rig(FILES, { kernel: row.kernel ?? '6.18', rtIoprio: row.rt ?? false });
+      const r = rig(FILES, {
+        kernel: row.kernel ?? '6.18',
+        rtIoprio: row.rt ?? false,
+        ...(row.block === false ? { blockLayer: false } : {}),
+      });
       const o = submit(r, [row.entry]);
       expect(o.entries[0]!.rule).toBe(row.rule);
       expect(o.errno).toBe(row.errno);

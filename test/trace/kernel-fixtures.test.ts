@@ -164,3 +164,109 @@ describe('the Linux 6.1 fault-injection fixture', () => {
     expect(new Set(fields)).toEqual(new Set(['ringsAdded']));
   });
 });
+
+/**
+ * The family suites (table, props, stateful) recorded under UML: Debian's
+ * linux.uml 6.1.176 (a block layer: 6.1's own IOPRIO and RWF answers), the
+ * 6.12.117 kernel `aiospec kernel build --fault-injection` makes (no block
+ * layer: IOCB_FLAG_IOPRIO is ENOTBLK) and the one without AIO (ENOSYS).
+ */
+const FAMILY_61 = 'uml-6.1-family.trace.jsonl';
+const FAMILY_612 = 'uml-6.12-family.trace.jsonl';
+const FAMILY_NOAIO = 'uml-6.12-noaio-family.trace.jsonl';
+const FAMILY_SUITES = ['family-table', 'family-props', 'family-stateful'] as const;
+
+interface TraceLine {
+  t: string;
+  suite?: string;
+  case?: { name?: string; steps: { op: string }[] };
+  report?: { results?: { op: string; errno: number }[] };
+  host?: { release: string; features?: Record<string, boolean> };
+  kernel?: { release: string };
+}
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TraceLine);
+/** The trace with each line passed through `edit`. */
+const edited = (text: string, edit: (l: TraceLine) => void) =>
+  lines(text)
+    .map((l) => {
+      edit(l);
+      return JSON.stringify(l);
+    })
+    .join('\n');
+/** errno of each family call (not setup/destroy) the kernel answered, by case name. */
+const familyErrnos = (text: string, name: string) =>
+  lines(text)
+    .filter((l) => l.t === 'case' && l.case?.name === name)
+    .flatMap((l) => l.report?.results ?? [])
+    .filter((r) => r.op === 'submit')
+    .map((r) => r.errno);
+const EINVAL = 22;
+const ENOSYS = 38;
+const ENOTBLK = 15;
+const EOPNOTSUPP = 95;
+
+describe('the family fixtures', () => {
+  it.each([
+    [FAMILY_61, /^6\.1\./, { faultInjection: false, aio: true, block: true }],
+    [FAMILY_612, /^6\.12\./, { faultInjection: true, aio: true, block: false }],
+    [FAMILY_NOAIO, /^6\.12\./, { faultInjection: false, aio: false, block: false }],
+  ])('%s holds the three family suites and conforms to linux', async (file, release, features) => {
+    const { header, summary } = await replayTrace(fixture(file));
+    expect(header).toMatchObject({ target: { kind: 'uml' }, profile: 'linux' });
+    expect(header.kernel.release).toMatch(release);
+    expect(summary.kernel.features).toEqual(features);
+    for (const s of FAMILY_SUITES) expect(summary.suites[s]?.cases).toBeGreaterThanOrEqual(20);
+    expect(summary.diverged).toBe(0);
+    expect(summary.inconclusive).toBe(0);
+  });
+
+  it('6.1 answered its own way: IOPRIO hint bits EINVAL, RWF_NOWAIT on a pipe EOPNOTSUPP (aio-family.md §1.3)', () => {
+    const text = fixture(FAMILY_61);
+    expect(familyErrnos(text, 'IOCB_FLAG_IOPRIO, BE class with hint bits (6.1: EINVAL)')).toEqual([
+      EINVAL,
+    ]);
+    const nowaitPipe = lines(text).filter(
+      (l) =>
+        l.t === 'case' && /RWF_NOWAIT/.test(l.case?.name ?? '') && /pipe/i.test(l.case?.name ?? ''),
+    );
+    expect(nowaitPipe.length).toBeGreaterThan(0);
+    for (const l of nowaitPipe)
+      expect(l.report?.results?.filter((r) => r.op === 'submit').map((r) => r.errno)).toContain(
+        EOPNOTSUPP,
+      );
+  });
+
+  it('the 6.1 trace diverges when the model is told it came from 6.12, and the 6.12 trace when told 6.1', async () => {
+    const as = (release: string) => (l: TraceLine) => {
+      if (l.host) l.host.release = release;
+      if (l.kernel) l.kernel.release = release;
+    };
+    const from61 = await replayTrace(edited(fixture(FAMILY_61), as('6.12.117')));
+    expect(from61.summary.diverged).toBeGreaterThan(0);
+    const from612 = await replayTrace(edited(fixture(FAMILY_612), as('6.1.176')));
+    expect(from612.summary.diverged).toBeGreaterThan(0);
+  });
+
+  it('without a block layer every IOCB_FLAG_IOPRIO read/write was ENOTBLK, and the trace diverges if the worker had said there was one', async () => {
+    const text = fixture(FAMILY_612);
+    expect(familyErrnos(text, 'IOCB_FLAG_IOPRIO, BE class, level 8: EINVAL')).toEqual([ENOTBLK]);
+    const withBlock = edited(text, (l) => {
+      if (l.host?.features) l.host.features.block = true;
+    });
+    const { summary } = await replayTrace(withBlock);
+    expect(summary.diverged).toBeGreaterThan(0);
+  });
+
+  it('without AIO every family call was ENOSYS', () => {
+    const calls = lines(fixture(FAMILY_NOAIO))
+      .filter((l) => l.t === 'case')
+      .flatMap((l) => l.report?.results ?? [])
+      .filter((r) => ['submit', 'getevents', 'pgetevents', 'cancel'].includes(r.op));
+    expect(calls.length).toBeGreaterThan(100);
+    expect(new Set(calls.map((r) => r.errno))).toEqual(new Set([ENOSYS]));
+  });
+});

@@ -19,9 +19,23 @@ const plain: FeatureEvidence = {
   seccompMode: 0,
   aioSysctls: true,
   gvisor: false,
+  procPartitions: true,
 };
 
 describe('kernelFeatures', () => {
+  // CONFIG_BLOCK: block/genhd.c makes /proc/partitions; the small UML kernels have neither.
+  it.each<[string, Partial<FeatureEvidence>, boolean]>([
+    ['/proc/partitions present: a block layer', {}, true],
+    ['no /proc/partitions on Linux: CONFIG_BLOCK=n', { procPartitions: false }, false],
+    [
+      'gVisor (no /proc/partitions): not taken as CONFIG_BLOCK=n',
+      { procPartitions: false, gvisor: true },
+      true,
+    ],
+  ])('block: %s', (_what, over, block) => {
+    expect(kernelFeatures({ ...plain, ...over }).block).toBe(block);
+  });
+
   it.each<[string, Partial<FeatureEvidence>, boolean]>([
     ['an AIO kernel (EINVAL for nr_events 0)', {}, true],
     [
