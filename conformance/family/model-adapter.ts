@@ -23,6 +23,7 @@ import {
   flushInFlight,
   followIoGetevents,
   followIoSubmit,
+  loseFirstEvent,
   type PredictedEvent as ModelEvent,
   type FamilyState as ModelFamilyState,
   newFamilyState,
@@ -195,6 +196,7 @@ function decide(
         ...(o.wouldBlock === null ? {} : { wouldBlock: o.wouldBlock }),
         errno: o.errno,
         ...counted,
+        ...(o.orFault ? { orErrno: 'EFAULT' as const } : {}),
         ring: o.ring,
         ...(step.op === 'pgetevents' && step.pendingUsr1 ? { usr1: o.usr1 } : {}),
       };
@@ -268,7 +270,9 @@ function follow(
       return;
     case 'getevents':
     case 'pgetevents':
-      if (agreed && (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
+      if (p.orErrno !== undefined && real.errno === p.orErrno && real.ret === -1)
+        loseFirstEvent(s.proc, s.fam, resolve(step.ctx));
+      else if (agreed && (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
         commitIoGetevents(s.fam, outcome as Parameters<typeof commitIoGetevents>[1]);
       else
         followIoGetevents(

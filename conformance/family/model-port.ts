@@ -59,6 +59,13 @@ export interface FamilyPrediction {
    * flight, marked unordered) may be missing; the ring is not compared.
    */
   readonly inexact?: boolean;
+  /**
+   * The call may instead fail with this errno, returning no events: gVisor,
+   * an events buffer it cannot write and completions in flight; one that has
+   * landed is popped before the copy fails (aio-family.md §8), one that has
+   * not gives 0. Timing decides which.
+   */
+  readonly orErrno?: ErrnoName;
   /** With `inexact`: the fewest events the call returns (default 0). */
   readonly retAtLeast?: number;
   /** fdread of an eventfd: the count read. */
