@@ -272,7 +272,10 @@ function follow(
     case 'pgetevents':
       if (p.orErrno !== undefined && real.errno === p.orErrno && real.ret === -1)
         loseFirstEvent(s.proc, s.fam, resolve(step.ctx));
-      else if (agreed && (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
+      else if (
+        agreed &&
+        (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length
+      )
         commitIoGetevents(s.fam, outcome as Parameters<typeof commitIoGetevents>[1]);
       else
         followIoGetevents(

@@ -22,9 +22,9 @@ import { type SeccompVerdict, seccompVerdict, trapReturn } from '../seccomp-eval
 import type { LiveContext, ProcessState } from '../state.js';
 import type { SubmitFacts } from './call-facts.js';
 import { familyCapacity } from './capacity.js';
-import { gvisorResult } from './gvisor-io.js';
 import { complete, wakePolls } from './completion.js';
 import { readFile, readyMask, writeFile } from './files.js';
+import { gvisorResult } from './gvisor-io.js';
 import {
   bufValue,
   DEFAULT_POLLMASK,
