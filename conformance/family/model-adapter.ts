@@ -39,6 +39,7 @@ import {
   type FamilyPrediction,
   type PredictedEvent,
   provideFamilyModel,
+  tookAlternative,
 } from './model-port.js';
 
 interface AdapterState {
@@ -196,7 +197,7 @@ function decide(
         ...(o.wouldBlock === null ? {} : { wouldBlock: o.wouldBlock }),
         errno: o.errno,
         ...counted,
-        ...(o.orFault ? { orErrno: 'EFAULT' as const } : {}),
+        ...(o.orFault ? { orErrno: 'EFAULT' as const, orRule: 'getevents.events-fault' } : {}),
         ring: o.ring,
         ...(step.op === 'pgetevents' && step.pendingUsr1 ? { usr1: o.usr1 } : {}),
       };
@@ -270,8 +271,7 @@ function follow(
       return;
     case 'getevents':
     case 'pgetevents':
-      if (p.orErrno !== undefined && real.errno === p.orErrno && real.ret === -1)
-        loseFirstEvent(s.proc, s.fam, resolve(step.ctx));
+      if (tookAlternative(p, real)) loseFirstEvent(s.proc, s.fam, resolve(step.ctx));
       else if (
         agreed &&
         (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length

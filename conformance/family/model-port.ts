@@ -66,6 +66,8 @@ export interface FamilyPrediction {
    * not gives 0. Timing decides which.
    */
   readonly orErrno?: ErrnoName;
+  /** With `orErrno`: the rule that decides the call when it fails so (for coverage and reports). */
+  readonly orRule?: string;
   /** With `inexact`: the fewest events the call returns (default 0). */
   readonly retAtLeast?: number;
   /** fdread of an eventfd: the count read. */
@@ -74,6 +76,11 @@ export interface FamilyPrediction {
   readonly usr1?: number;
   /** cancel with a result buffer: whether it is left as it was. */
   readonly resultUntouched?: boolean;
+}
+
+/** The call took the alternative the model allows (orErrno): it failed so, with no events. */
+export function tookAlternative(m: FamilyPrediction, r: FamilyObserved): boolean {
+  return m.orErrno !== undefined && r.errno === m.orErrno && r.ret === -1 && !r.events?.length;
 }
 
 /** What the worker saw, in the model's vocabulary (decoded from FamilyStepResult). */

@@ -10,7 +10,7 @@ import type { Case } from '../../conformance/cases.js';
 import { signature } from '../../conformance/engine/signature.js';
 import type { CaseVerdict, StepJudgement } from '../../conformance/engine/verdict.js';
 import { diffFamily } from '../../conformance/family/judge-family.js';
-import type { FamilyPrediction } from '../../conformance/family/model-port.js';
+import { type FamilyPrediction, tookAlternative } from '../../conformance/family/model-port.js';
 
 const inFlight: FamilyPrediction = {
   rule: 'getevents.collected',
@@ -31,6 +31,12 @@ describe('orErrno: a fault that timing decides', () => {
       'errno',
       'events.missing',
     ]);
+  });
+  it('is taken only by a -1 with that errno and no events', () => {
+    const m = { ...inFlight, orErrno: 'EFAULT' as const, orRule: 'getevents.events-fault' };
+    expect(tookAlternative(m, { ret: -1, errno: 'EFAULT', events: [] })).toBe(true);
+    expect(tookAlternative(m, { ret: 0, errno: null, events: [] })).toBe(false);
+    expect(tookAlternative(inFlight, { ret: -1, errno: 'EFAULT', events: [] })).toBe(false);
   });
   it('another errno, or the count, is still compared', () => {
     const m = { ...inFlight, orErrno: 'EFAULT' as const };
