@@ -17,13 +17,14 @@ import type { FamilyStepResult, WireEvent } from '../../real/family-protocol.js'
 import { fromU64 } from '../../real/protocol.js';
 import type { StepJudgement } from '../engine/verdict.js';
 import { type Difference, errnoLabel } from '../observe.js';
-import type {
-  CtxResolver,
-  FamilyModelPort,
-  FamilyObserved,
-  FamilyPrediction,
-  FamilyState,
-  PredictedEvent,
+import {
+  type CtxResolver,
+  type FamilyModelPort,
+  type FamilyObserved,
+  type FamilyPrediction,
+  type FamilyState,
+  type PredictedEvent,
+  tookAlternative,
 } from './model-port.js';
 
 export function eventFromWire(e: WireEvent): EventObs {
@@ -131,6 +132,8 @@ export function diffEvents(
 
 /** Every field the model predicts, compared with the real one. */
 export function diffFamily(m: FamilyPrediction, r: FamilyObserved): Difference[] {
+  // The alternative the model allows (a fault that timing decides): nothing else to compare.
+  if (tookAlternative(m, r)) return [];
   const out: Difference[] = [];
   const inexact = m.inexact === true && m.errno === null && r.errno === null;
   // A count that depends on timing lies in the model's range.
@@ -204,7 +207,9 @@ export function judgeFamilyStep(
   return {
     index,
     op: step.op,
-    rule: prediction.rule,
+    rule: tookAlternative(prediction, real)
+      ? (prediction.orRule ?? prediction.rule)
+      : prediction.rule,
     ...(prediction.alsoRules?.length ? { alsoRules: prediction.alsoRules } : {}),
     model: shown(prediction),
     real: shown(real),

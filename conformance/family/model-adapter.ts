@@ -24,6 +24,7 @@ import {
   followIoGetevents,
   followIoSubmit,
   landSeen,
+  loseFirstEvent,
   type PredictedEvent as ModelEvent,
   type FamilyState as ModelFamilyState,
   newFamilyState,
@@ -39,6 +40,7 @@ import {
   type FamilyPrediction,
   type PredictedEvent,
   provideFamilyModel,
+  tookAlternative,
 } from './model-port.js';
 
 interface AdapterState {
@@ -192,6 +194,7 @@ function decide(
         ...(o.wouldBlock === null ? {} : { wouldBlock: o.wouldBlock }),
         errno: o.errno,
         ...counted,
+        ...(o.orFault ? { orErrno: 'EFAULT' as const, orRule: 'getevents.events-fault' } : {}),
         ring: o.ring,
         ...(step.op === 'pgetevents' && step.pendingUsr1 ? { usr1: o.usr1 } : {}),
       };
@@ -265,7 +268,11 @@ function follow(
       return;
     case 'getevents':
     case 'pgetevents':
-      if (agreed && (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length)
+      if (tookAlternative(p, real)) loseFirstEvent(s.proc, s.fam, resolve(step.ctx));
+      else if (
+        agreed &&
+        (real.events?.length ?? 0) === (outcome as { events: unknown[] }).events.length
+      )
         commitIoGetevents(s.fam, outcome as Parameters<typeof commitIoGetevents>[1]);
       else
         followIoGetevents(

@@ -64,6 +64,15 @@ export interface FamilyPrediction {
    * flight, marked unordered) may be missing; the ring is not compared.
    */
   readonly inexact?: boolean;
+  /**
+   * The call may instead fail with this errno, returning no events: gVisor,
+   * an events buffer it cannot write and completions in flight; one that has
+   * landed is popped before the copy fails (aio-family.md §8), one that has
+   * not gives 0. Timing decides which.
+   */
+  readonly orErrno?: ErrnoName;
+  /** With `orErrno`: the rule that decides the call when it fails so (for coverage and reports). */
+  readonly orRule?: string;
   /** With `inexact`: the fewest events the call returns (default 0). */
   readonly retAtLeast?: number;
   /** fdread of an eventfd: the count read. */
@@ -72,6 +81,11 @@ export interface FamilyPrediction {
   readonly usr1?: number;
   /** cancel with a result buffer: whether it is left as it was. */
   readonly resultUntouched?: boolean;
+}
+
+/** The call took the alternative the model allows (orErrno): it failed so, with no events. */
+export function tookAlternative(m: FamilyPrediction, r: FamilyObserved): boolean {
+  return m.orErrno !== undefined && r.errno === m.orErrno && r.ret === -1 && !r.events?.length;
 }
 
 /** What the worker saw, in the model's vocabulary (decoded from FamilyStepResult). */

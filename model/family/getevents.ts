@@ -68,6 +68,13 @@ export interface GeteventsOutcome {
   readonly exact: boolean;
   /** The call would sleep forever: the model predicts nothing else. */
   readonly wouldBlock: string | null;
+  /**
+   * gVisor, events not writable, nothing landed yet but completions in
+   * flight: the call returns 0 if none has landed when it looks, else it
+   * pops one, fails to copy it and returns EFAULT, the event lost
+   * (loseFirstEvent follows that). Timing decides which.
+   */
+  readonly orFault: boolean;
   /** Whether the call waits (a non-zero timeout it has to let run, or until in-flight completions land). */
   readonly waits: boolean;
   /** Times the SIGUSR1 handler runs during the call (the §4 recipe). */
@@ -176,7 +183,8 @@ function decideGet(
       exact = min >= Math.min(nrCap, total) || (kind === 'finite' && !reachable);
     } else exact = flying === 0 || collected === nrCap;
     const copied = c.events.slice(0, collected);
-    c.events = c.events.slice(collected);
+    // gVisor's loop stops at the first failed copy: one event popped and lost.
+    c.events = c.events.slice(rule === 'getevents.collected' ? collected : 1);
     // gVisor pops before copying: after a fault the events are lost, not returned.
     if (rule === 'getevents.collected') events = copied;
     if (profile === 'linux') c.head = (c.head + collected) % c.ringNr;
@@ -208,6 +216,13 @@ function decideGet(
       rule === 'getevents.would-block'
         ? 'min_nr more events than can ever arrive, with no timeout'
         : null,
+    orFault:
+      profile === 'gvisor' &&
+      rule === 'getevents.collected' &&
+      !facts.eventsWritable &&
+      collected === 0 &&
+      nrCap > 0 &&
+      flying > 0,
     waits: rule === 'getevents.collected' && (lands || (kind === 'finite' && !noWait)),
     usr1,
     ring: ringEnds(work, c),
@@ -241,6 +256,20 @@ export function commitIoGetevents(fam: FamilyState, outcome: GeteventsOutcome): 
 }
 
 export const commitIoPgetevents = commitIoGetevents;
+
+/**
+ * gVisor answered EFAULT where the model had nothing landed (orFault): a
+ * completion in flight landed first and was popped and lost. Let the flights
+ * land and drop one. Which one gVisor popped is the first to complete, which
+ * the model does not know: it drops the oldest submitted.
+ */
+export function loseFirstEvent(proc: ProcessState, fam: FamilyState, ctx: bigint): void {
+  const live = lookupContext(proc, fam.profile, ctx);
+  const c = live ? fam.contexts.get(live.handle) : undefined;
+  if (!c) return;
+  flushInFlight(fam, c);
+  c.events = c.events.slice(1);
+}
 
 /**
  * Follow the kernel where it differed from the prediction: take exactly

@@ -86,6 +86,19 @@ export function importPlain(iocb: IocbSpec, nbytes: bigint, pageSize: PageSize):
   return { error: null, count, accessible: accessibleAt(iocb.buf) };
 }
 
+/** The iovecs an aio_buf holds, as far as the model knows them (base null: a fresh mapped buffer). */
+function listedIovecs(buf: BufSpec | undefined): readonly { base: bigint | null; len: bigint }[] {
+  if (buf && 'iov' in buf)
+    return buf.iov.map((v) => ('bytes' in v ? { base: null, len: BigInt(v.bytes) } : v));
+  // A fresh buffer holds the worker's fill pattern: iovecs with a kernel-half base.
+  if (buf && 'bytes' in buf)
+    return new Array(Math.floor(buf.bytes / IOVEC_BYTES)).fill({
+      base: FRESH_BUFFER_WORD,
+      len: FRESH_BUFFER_WORD,
+    });
+  return [];
+}
+
 /**
  * __import_iovec(): nr_segs = (u32)aio_nbytes; more than UIO_MAXIOV → EINVAL;
  * copying the array faults → EFAULT (the model assumes memory past the given
@@ -95,17 +108,7 @@ export function importPlain(iocb: IocbSpec, nbytes: bigint, pageSize: PageSize):
 export function importVectored(iocb: IocbSpec, nbytes: bigint, pageSize: PageSize): BufferImport {
   const segs = nbytes & U32;
   if (segs > BigInt(UIO_MAXIOV)) return { error: 'iovec-count' };
-  const buf = iocb.buf;
-  const listed: readonly { base: bigint | null; len: bigint }[] =
-    buf && 'iov' in buf
-      ? buf.iov.map((v) => ('bytes' in v ? { base: null, len: BigInt(v.bytes) } : v))
-      : buf && 'bytes' in buf
-        ? // A fresh buffer holds the worker's fill pattern: iovecs with a kernel-half base.
-          new Array(Math.floor(buf.bytes / IOVEC_BYTES)).fill({
-            base: FRESH_BUFFER_WORD,
-            len: FRESH_BUFFER_WORD,
-          })
-        : [];
+  const listed = listedIovecs(iocb.buf);
   if (segs > BigInt(listed.length)) return { error: 'iovec-fault' };
   const used = listed.slice(0, Number(segs));
   if (used.some((v) => v.len >> 63n !== 0n)) return { error: 'iov-len' };
@@ -124,6 +127,31 @@ export function importVectored(iocb: IocbSpec, nbytes: bigint, pageSize: PageSiz
     else faulted = true;
   }
   return { error: null, count, accessible };
+}
+
+/**
+ * gVisor's IovecsIOSequence() → copyInIovecs() → makeIovec(): aio_nbytes is
+ * the iovec count as it is (count > UIO_MAXIOV is the rule
+ * gvisor.iocb-iovec-count); then each iovec in turn is copied (EFAULT), its
+ * iov_len checked against MaxInt64 (EINVAL) and its range against the address
+ * space (CheckIORange: EFAULT), so the first bad iovec decides, whichever
+ * check it fails. Linux copies the whole array before checking any of it.
+ */
+export function importVectoredGvisor(
+  iocb: IocbSpec,
+  nbytes: bigint,
+  pageSize: PageSize,
+): BufferImport {
+  if (nbytes > BigInt(UIO_MAXIOV)) return { error: 'iovec-count' };
+  const buf = iocb.buf;
+  const listed = listedIovecs(buf);
+  for (let i = 0n; i < nbytes; i++) {
+    const v = listed[Number(i)];
+    if (v === undefined) return { error: 'iovec-fault' };
+    if (v.len >> 63n !== 0n) return { error: 'iov-len' };
+    if (v.base !== null && !rangeOk(v.base, v.len)) return { error: 'iov-base-fault' };
+  }
+  return importVectored(iocb, nbytes, pageSize);
 }
 
 /**
@@ -334,7 +362,9 @@ export function iocbFacts(
   const buffer: BufferImport = !iocb
     ? { error: null, count: 0n, accessible: 0n }
     : vectored
-      ? importVectored(iocb, nbytes, pageSize)
+      ? fam.profile === 'gvisor'
+        ? importVectoredGvisor(iocb, nbytes, pageSize)
+        : importVectored(iocb, nbytes, pageSize)
       : importPlain(iocb, nbytes, pageSize);
   const count = buffer.error === null ? buffer.count : 0n;
   const value = iocb ? bufValue(iocb) : 0n;

@@ -24,6 +24,7 @@ import type { SubmitFacts } from './call-facts.js';
 import { familyCapacity } from './capacity.js';
 import { complete, wakePolls } from './completion.js';
 import { readFile, readyMask, writeFile } from './files.js';
+import { gvisorResult } from './gvisor-io.js';
 import {
   bufValue,
   DEFAULT_POLLMASK,
@@ -111,8 +112,6 @@ export interface SubmitOutcome {
   readonly live: LiveContext | null;
 }
 
-const GVISOR_ESPIPE = -BigInt(errnoNumber('ESPIPE'));
-
 /** What the op of a submitted iocb does: an event now, one later, a pending POLL, or a sleep. */
 type OpEffect =
   | { readonly now: PredictedEvent }
@@ -178,21 +177,15 @@ function gvisorOp(
   obj: { submitted: number; index: number },
   resfd: number | null,
 ): OpEffect {
-  const t = f.target!;
-  let res = 0n;
-  if (f.op === 'read' || f.op === 'write') {
-    if (!f.modeOk) res = -BigInt(errnoNumber('EBADF'));
-    else if (t.file.kind === 'dir') res = -BigInt(errnoNumber('EISDIR'));
-    // pipes and eventfds have no positional I/O in gVisor's VFS [inference]
-    else if (t.file.kind !== 'file') res = GVISOR_ESPIPE;
-    else {
-      const r =
-        f.op === 'read'
-          ? readFile(t.file, ioRequest(f))
-          : writeFile(t.file, ioRequest(f), t.file.append, 4096); // page size: pipes only
-      res = 'res' in r ? r.res : 0n;
-    }
-  }
+  const b = ioRequest(f);
+  const op = f.op === 'read' || f.op === 'write' || f.op === 'fsync' ? f.op : 'noop';
+  const res = gvisorResult(f.target!.file, {
+    op,
+    modeOk: f.modeOk,
+    count: b.count,
+    accessible: b.accessible,
+    pos: b.pos,
+  });
   const ev = eventOf(f, obj, res, false);
   c.inFlight.push({ event: ev, resfd });
   return { later: ev };

@@ -433,6 +433,17 @@ export const IOCB_RULES: Readonly<Record<IocbRuleId, IocbRule>> = {
     },
     decides: (f) => rw(f) && f.vectored && f.nbytes > 1024n,
   },
+  'gvisor.iocb-iov-len': {
+    id: 'gvisor.iocb-iov-len',
+    errno: 'EINVAL',
+    when: 'gVisor, vectored: the first iovec that fails a check has an iov_len with the sign bit (iovecs are checked one by one: copy, length, range)',
+    source: {
+      man: 'not applicable',
+      gvisor:
+        'task_usermem.go makeIovec(): if length > math.MaxInt64 { return EINVAL }, per iovec in copyInIovecs(), via sys_aio.go memoryFor() → IovecsIOSequence()',
+    },
+    decides: (f) => rw(f) && f.buffer.error === 'iov-len',
+  },
   'gvisor.iocb-buffer': {
     id: 'gvisor.iocb-buffer',
     errno: 'EFAULT',
@@ -543,6 +554,7 @@ export const GVISOR_IOCB_ORDER: readonly IocbRuleId[] = [
   'iocb.P3.nbytes-sign',
   'gvisor.iocb-opcode',
   'gvisor.iocb-iovec-count',
+  'gvisor.iocb-iov-len',
   'gvisor.iocb-buffer',
   'gvisor.iocb-offset',
   'gvisor.iocb-ctx',

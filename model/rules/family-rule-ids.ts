@@ -67,6 +67,7 @@ export const IOCB_RULE_IDS = [
   'iocb.Q3.poll',
   'gvisor.iocb-opcode',
   'gvisor.iocb-iovec-count',
+  'gvisor.iocb-iov-len',
   'gvisor.iocb-buffer',
   'gvisor.iocb-offset',
   'gvisor.iocb-ctx',

@@ -29,17 +29,31 @@ export async function withContext(
   steps: readonly FamilyRealStep[],
   opts: { nr?: number; pin?: boolean; timeoutMs?: number } = {},
 ): Promise<FamilyStepResult[]> {
-  const all = await familyCase(
-    w,
-    files,
-    [{ op: 'setup', nr: opts.nr ?? 8, ctx: 'zero' }, ...steps],
-    opts,
-  );
-  const setup = all[0]!;
-  if (setup.op !== 'setup' || setup.ret !== 0)
-    throw new Error(`io_setup failed: ${JSON.stringify(setup)}`);
-  return all.slice(1) as FamilyStepResult[];
+  // The host is shared: another process may hold all of aio-max-nr for a while, and then this
+  // case's io_setup gets EAGAIN through no fault of the kernel's. Such a case is run again once
+  // there is room (its other steps ran on no context and changed nothing of the kernel's).
+  for (let attempt = 1; ; attempt++) {
+    const all = await familyCase(
+      w,
+      files,
+      [{ op: 'setup', nr: opts.nr ?? 8, ctx: 'zero' }, ...steps],
+      opts,
+    );
+    const setup = all[0]!;
+    if (setup.op === 'setup' && setup.ret === 0) return all.slice(1) as FamilyStepResult[];
+    if (setup.op === 'setup' && setup.errno === EAGAIN && attempt < HOST_FULL_ATTEMPTS) {
+      await new Promise((r) => setTimeout(r, 250 * Math.min(attempt, 4)));
+      continue;
+    }
+    throw new Error(
+      `io_setup failed${setup.op === 'setup' && setup.errno === EAGAIN ? ` (EAGAIN ${attempt} times: others held aio-max-nr all along)` : ''}: ${JSON.stringify(setup)}`,
+    );
+  }
 }
+
+const EAGAIN = 11;
+/** About a minute of retries while others hold every event of aio-max-nr. */
+const HOST_FULL_ATTEMPTS = 60;
 
 /** The context of step 0. */
 export const CTX = { step: 0 } as const;
