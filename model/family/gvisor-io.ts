@@ -49,6 +49,7 @@ function writeTmpfs(f: Extract<FileState, { kind: 'file' }>, r: GvisorRequest): 
   const pos = f.append ? f.size : r.pos;
   if (pos + r.count > S64_MAX) return neg('EINVAL');
   if (r.accessible === 0n) return neg('EFAULT');
+  // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
   const done = r.count <= r.accessible ? r.count : r.accessible;
   if (pos + done > f.size) f.size = pos + done;
   return gvisorMoved(r.count, r.accessible);
