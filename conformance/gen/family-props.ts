@@ -265,8 +265,14 @@ export function familyPropsCase(file: FileSpec, iocb: IocbSpec): Case {
   const files = [file, eventfd(0, true)];
   const steps: Step[] = [setup(), submit(0, [iocb])];
   const will = completion(iocb, files);
-  const wakeFd: FdRef = file.kind === 'pipe' ? { file: 0, end: 'write' } : { file: 0 };
-  if (will === 'poll-wake') steps.push(fdwrite(wakeFd, file.kind === 'eventfd' ? 8 : 1));
+  if (will === 'poll-wake') {
+    // Wake the file the POLL waits on (the iocb may name the case's second file, its eventfd):
+    // a pipe through its write end, an eventfd by adding 1.
+    const polled = 'file' in iocb.fd ? iocb.fd.file : 0;
+    const kind = files[polled]?.kind;
+    const wakeFd: FdRef = kind === 'pipe' ? { file: polled, end: 'write' } : { file: polled };
+    steps.push(fdwrite(wakeFd, kind === 'eventfd' ? 8 : 1));
+  }
   if (will === 'poll-stuck') steps.push(cancel(0, { submitted: 1, index: 0 }));
   steps.push(will === 'now' ? collect(0) : getevents(0, 1, 16, ONE_SECOND));
   if ((iocb.flags ?? 0) & IOCB_FLAG_RESFD) steps.push(fdread({ file: 1 }, 8));

@@ -11,7 +11,9 @@ import type { FileState } from './state.js';
 /** A result of read_iter/write_iter/read/write: bytes or -errno; or "would block" (never predicted). */
 export type IoResult = { readonly res: bigint } | { readonly block: string };
 
-const neg = (e: 'EFAULT' | 'EAGAIN' | 'EINVAL' | 'EFBIG') => ({ res: -BigInt(errnoNumber(e)) });
+const neg = (e: 'EFAULT' | 'EAGAIN' | 'EINVAL' | 'EFBIG' | 'EBADF' | 'EISDIR') => ({
+  res: -BigInt(errnoNumber(e)),
+});
 const S64_MAX = (1n << 63n) - 1n;
 const EVENTFD_MAX = 0xffff_ffff_ffff_fffen;
 
@@ -138,6 +140,9 @@ export function plainWrite(
     f.count += 1n;
     return { res: 8n };
   }
+  // vfs_write(): `if (!(file->f_mode & FMODE_WRITE)) return -EBADF;` before anything else: a
+  // file opened O_RDONLY and a directory (opened O_RDONLY) refuse a write(2) with EBADF.
+  if ((f.kind === 'file' && f.mode === 'r') || f.kind === 'dir') return neg('EBADF');
   if (f.kind === 'pipe') {
     if (end !== 'write') return { res: -BigInt(errnoNumber('EBADF')) };
     return writeFile(
@@ -167,5 +172,9 @@ export function plainRead(
     return 'res' in r && r.res === 8n ? { ...r, value } : r;
   }
   if (f.kind === 'pipe' && end !== 'read') return { res: -BigInt(errnoNumber('EBADF')) };
+  // vfs_read(): FMODE_READ first (EBADF for a file opened O_WRONLY); a directory's read is
+  // generic_read_dir(), which answers -EISDIR.
+  if (f.kind === 'file' && f.mode === 'w') return neg('EBADF');
+  if (f.kind === 'dir') return neg('EISDIR');
   return readFile(f, { count: BigInt(bytes), accessible: BigInt(bytes), pos: 0n, rwFlags: 0 });
 }

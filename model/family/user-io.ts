@@ -102,8 +102,10 @@ function fdOutcome(fam: FamilyState, call: FdCall, write: boolean): FdOutcome {
     ? plainWrite(file, end, call.bytes, work.pageSize)
     : plainRead(file, end, call.bytes);
   if ('block' in r) return { call, ret: 0, errno: null, wouldBlock: r.block, woken: 0, next: work };
-  wakePolls(work, ref.file);
   const ret = Number(r.res);
+  // Only a transfer wakes the file's waiters (pipe_write() returns 0 for 0 bytes before any wake-up;
+  // a refused write or read wakes no one).
+  if (ret > 0) wakePolls(work, ref.file);
   const value = 'value' in r ? r.value : undefined;
   return {
     call,

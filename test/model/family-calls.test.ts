@@ -222,6 +222,24 @@ describe('io_cancel (§5) and POLL wake-ups (§2.5)', () => {
     expect(0x41n & ev.resMask!).toBe(ev.res & ev.resMask!);
     expect(cancel(r, { submitted: 1, index: 0 }).errno).toBe('EINVAL');
   });
+  it('a write of 0 bytes to the pipe wakes no POLL (pipe_write returns 0 before any wake-up)', () => {
+    const r = rig(FILES);
+    submit(r, [POLL_IN_PIPE]);
+    const w = decideFdWrite(r.env, r.fam, { fd: { file: 1, end: 'write' }, bytes: 0 });
+    expect([w.ret, w.woken]).toEqual([0, 0]);
+  });
+  it('the fd access mode comes first, as vfs_write()/vfs_read() check FMODE_WRITE/FMODE_READ', () => {
+    const r = rig([
+      { kind: 'file', mode: 'r', size: 4 },
+      { kind: 'file', mode: 'w', size: 4 },
+      { kind: 'dir' },
+    ]);
+    expect(decideFdWrite(r.env, r.fam, { fd: { file: 0 }, bytes: 1 }).errno).toBe('EBADF');
+    expect(decideFdRead(r.env, r.fam, { fd: { file: 1 }, bytes: 1 }).errno).toBe('EBADF');
+    // A directory is opened O_RDONLY: no write; its read is generic_read_dir(): EISDIR.
+    expect(decideFdWrite(r.env, r.fam, { fd: { file: 2 }, bytes: 1 }).errno).toBe('EBADF');
+    expect(decideFdRead(r.env, r.fam, { fd: { file: 2 }, bytes: 1 }).errno).toBe('EISDIR');
+  });
   it('eventfd: read returns the count and resets it; an empty non-blocking one is EAGAIN', () => {
     const r = rig(FILES);
     commitFd(r.fam, decideFdWrite(r.env, r.fam, { fd: { file: 2 }, bytes: 8 }));
