@@ -30,9 +30,18 @@ const READS: ReadonlySet<number> = new Set([IOCB_CMD.PREAD, IOCB_CMD.PREADV]);
 const WRITES: ReadonlySet<number> = new Set([IOCB_CMD.PWRITE, IOCB_CMD.PWRITEV]);
 
 /** Bytes an iocb moves, as far as the case says (a literal buffer: its nbytes). */
+/**
+ * The worker's aio_nbytes for an unmapped buffer given none: one page. Counted as the largest page
+ * size here, which only makes the pipe levels below more cautious.
+ */
+const UNMAPPED_DEFAULT_BYTES = 65_536;
+
 function bytesOf(i: IocbSpec): number {
   const b = i.buf;
   if (b && 'bytes' in b) return i.nbytes === undefined ? b.bytes : Number(i.nbytes);
+  // pipe_read() sleeps for data before it copies any: an unmapped buffer blocks like any other.
+  if (b && 'unmapped' in b)
+    return i.nbytes === undefined ? UNMAPPED_DEFAULT_BYTES : Number(i.nbytes);
   if (b && 'iov' in b)
     return b.iov.reduce((n, v) => n + ('bytes' in v ? v.bytes : Number(v.len)), 0);
   return Number(i.nbytes ?? 0n);

@@ -229,6 +229,25 @@ describe('the would-block check', () => {
     expect(wouldBlock(wait('null', 0))).toBeNull(); // min_nr 0 never waits
   });
 
+  it('flags a read of an empty blocking pipe into an unmapped buffer (pipe_read sleeps before it copies)', () => {
+    // family-props, seed 11, case 466 hung a worker for 60 s before this was flagged.
+    const c = parseCase({
+      files: [{ kind: 'pipe' }, { kind: 'eventfd', nonblock: true }],
+      steps: [
+        { op: 'setup', nr: 128, ctx: 'zero' },
+        {
+          op: 'submit',
+          ctx: { setup: 0 },
+          iocbs: [
+            { opcode: 0, fd: { file: 0, end: 'read' }, buf: { unmapped: true }, offset: '1' },
+          ],
+        },
+        { op: 'getevents', ctx: { setup: 0 }, minNr: 0, nr: 16 },
+      ],
+    });
+    expect(wouldBlock(c)).toMatch(/empty blocking pipe blocks io_submit/);
+  });
+
   it('flags reads of empty blocking pipes and eventfds, and writes that may fill a pipe', () => {
     const io = (files: unknown[], steps: unknown[]) =>
       wouldBlock(parseCase({ files, steps: [{ op: 'setup', nr: 1, ctx: 'zero' }, ...steps] }));
