@@ -92,7 +92,7 @@ describe('a profile compiled to BPF', () => {
   // The project ships no copy of Docker's profile: a user's copy is named by AIOSPEC_DOCKER_PROFILE.
   const file = process.env.AIOSPEC_DOCKER_PROFILE;
   it.skipIf(!file)(
-    'compiles a real multi-architecture profile (AIOSPEC_DOCKER_PROFILE) as the model reads it',
+    `compiles a real multi-architecture profile (AIOSPEC_DOCKER_PROFILE) as the model reads it${file ? '' : ' (skipped: AIOSPEC_DOCKER_PROFILE names no copy of a profile; the project ships none)'}`,
     () => {
       if (!file) throw new Error('unreachable');
       const f = filterOf(JSON.parse(readFileSync(file, 'utf8')));
