@@ -132,7 +132,15 @@ export class Mirror {
 
   private follow(outcome: SetupOutcome, real: SetupResult): void {
     const handle = real.handle === undefined ? undefined : BigInt(real.handle);
-    if (outcome.ret === 0 && real.ret === 0 && handle !== undefined)
+    const slotted = profile(this.env.profile).slotIds;
+    const realSlot = slotted && real.ret === 0 ? real.ring?.id : undefined;
+    if (realSlot !== undefined) this.evictFromSlot(realSlot);
+    if (
+      outcome.ret === 0 &&
+      real.ret === 0 &&
+      handle !== undefined &&
+      (realSlot === undefined || realSlot === outcome.slot)
+    )
       commitIoSetup(this.state, outcome, handle);
     else if (real.ret === 0 && handle !== undefined) {
       // A context the model did not expect: take it as the kernel made it.
@@ -141,13 +149,33 @@ export class Mirror {
       adoptContext(this.state, outcome, {
         handle,
         slot: real.ring?.id ?? 0,
-        charge: before !== null && after !== null ? after - before : 0n,
+        // Where the model expected this context too (only its slot differed), its charge is the model's.
+        charge:
+          outcome.ret === 0
+            ? outcome.facts.charge
+            : before !== null && after !== null
+              ? after - before
+              : 0n,
         header: real.ring ?? null,
       });
     } else if (outcome.ret !== 0) commitIoSetup(this.state, outcome); // both failed: only the table may have grown
     if (real.ref !== undefined && handle !== undefined) this.refs.set(real.ref, handle);
     const after = fromU64(real.aioNrAfter);
     if (after !== null && this.state.aioNr !== null) this.state.aioNr = after;
+  }
+
+  /**
+   * ioctx_add_table() gives a new context the lowest free slot: whatever the
+   * model still holds in the slot the kernel just used is not in the kernel's
+   * table (a context whose end the model missed). It goes, so that later calls
+   * are decided from the real table: the step that showed it still differs,
+   * but a re-run no longer does, and the case ends inconclusive, not as a
+   * confirmed divergence. (Seen after workers were killed mid-run: ring->id 1
+   * where the model, holding such a context in slot 1, said 2, case after case.)
+   */
+  private evictFromSlot(slot: number): void {
+    const held = this.state.slots[slot];
+    if (held !== undefined) removeContext(this.state, held, true);
   }
 
   /** The handle of a worker ref whose context the model still holds (undefined once it is gone). */
